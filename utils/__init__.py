@@ -4,6 +4,8 @@
 - ``utils.data``      the data registry and loaders (cache -> mirror -> download)
 - ``utils.runs``      run folders for weights, histories, metrics and figures
 - ``utils.plotting``  image grids, training curves, saving figures
+- ``utils.layers``    shared Keras layers and loss terms (Sampling, kl_divergence); imports Keras
+- ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
 
 Importing ``utils`` does not import Keras, TensorFlow or JAX.
 """

@@ -26,8 +26,11 @@ import hashlib
 import os
 import pickle
 import shutil
+import stat
 import tarfile
 import tempfile
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,11 +49,19 @@ class ChecksumError(DataUnavailable):
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One file of a data set: its name on disk, where to get it, and its SHA-256."""
+    """One file of a data set: its name on disk, where to get it, and its checksum.
+
+    ``sha256`` is what is checked. Some official sources publish only an MD5: a file
+    registered with an empty ``sha256`` is checked against ``md5`` instead (one of the
+    two must be given). ``size`` (bytes, 0 = unknown) lets a truncated copy of a big
+    file be refused at once, before it is read.
+    """
 
     name: str
     urls: tuple[str, ...]
     sha256: str
+    md5: str = ""
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class Dataset:
     subset: RemoteFile | None = None  # '<name>_subset.npz' a mirror may hold instead
     fast_sizes: tuple[int, int] = (2000, 500)  # (train, test) examples in fast mode
     class_names: tuple[str, ...] = ()
+    manual: str = ""  # how to get the files by hand, added to the "not available" message
 
 
 _KERAS_STORE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -140,16 +152,40 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def md5_of(path: Path, chunk: int = 1 << 20) -> str:
+    """The MD5 hex digest of a file (for sources that publish only an MD5)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def verify(path: Path, expected: str, dataset: Dataset, file: RemoteFile) -> Path:
-    """Return ``path`` if its SHA-256 matches; otherwise raise a clear ChecksumError."""
-    actual = sha256_of(path)
+    """Return ``path`` if it is the registered file; otherwise raise a clear ChecksumError.
+
+    ``expected`` is the SHA-256 to compare with. When it is empty, the file's registered
+    MD5 (``file.md5``) is compared instead; with neither, the file is refused. A file
+    registered with its ``size`` is refused at once when its size differs.
+    """
+    where = file.urls[0] if file.urls else dataset.homepage
+    advice = (f"Delete it and download {file.name} again from {where}\n"
+              f"into {cache_path(dataset, file)}.")
+    size = Path(path).stat().st_size
+    if file.size and size != file.size:
+        raise ChecksumError(f"{dataset.title}: {path} is corrupt or truncated "
+                            f"({size:,} bytes, expected {file.size:,}).\n{advice}")
+    if expected:
+        algorithm, actual = "sha256", sha256_of(path)
+    elif file.md5:
+        algorithm, expected, actual = "md5", file.md5, md5_of(path)
+    else:
+        raise ChecksumError(f"{dataset.title}: no checksum is registered for {file.name}, "
+                            f"so {path} cannot be checked and is not used.")
     if actual != expected:
-        where = file.urls[0] if file.urls else dataset.homepage
         raise ChecksumError(
             f"{dataset.title}: {path} is corrupt or truncated "
-            f"({path.stat().st_size:,} bytes, sha256 {actual[:16]}…, expected {expected[:16]}…).\n"
-            f"Delete it and download {file.name} again from {where}\n"
-            f"into {cache_path(dataset, file)}."
+            f"({size:,} bytes, {algorithm} {actual[:16]}…, expected {expected[:16]}…).\n{advice}"
         )
     return path
 
@@ -203,14 +239,28 @@ def download(dataset: Dataset, file: RemoteFile) -> Path:
         tmp = Path(tmp_name)
         try:
             _download_url(url, tmp)
-            verify(tmp, file.sha256, dataset, file)
+            try:
+                verify(tmp, file.sha256, dataset, file)
+            except ChecksumError:
+                if _is_web_page(tmp):  # e.g. Google Drive's "quota exceeded" page
+                    raise DataUnavailable("the server sent a web page instead of the file "
+                                          "(download quota exceeded, or a login or confirmation page)") from None
+                raise
             os.replace(tmp, target)  # atomic: the file appears whole or not at all
             return target
         except Exception as err:  # network errors, HTTP errors, checksum errors
-            failures.append(f"{url}: {type(err).__name__}: {str(err).splitlines()[0][:200]}")
+            reason = (str(err).strip().splitlines() or [""])[0][:200]
+            failures.append(f"{url}: {type(err).__name__}" + (f": {reason}" if reason else ""))
         finally:
             tmp.unlink(missing_ok=True)
     raise DataUnavailable(_missing_message(dataset, file, failures))
+
+
+def _is_web_page(path: Path) -> bool:
+    """True if a downloaded file is an HTML page (an error or confirmation page, not data)."""
+    with open(path, "rb") as handle:
+        start = handle.read(512).lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
 
 
 def _missing_message(dataset: Dataset, file: RemoteFile, failures: list[str]) -> str:
@@ -223,37 +273,94 @@ def _missing_message(dataset: Dataset, file: RemoteFile, failures: list[str]) ->
         lines.append(f"  (or set GDL_DATA_MIRROR to a folder that holds {dataset.name}/{file.name}).")
     else:
         lines.append(f"  (or in the mirror, {mirror / dataset.name / file.name}).")
+    if len(dataset.files) > 1:
+        lines.append(f"  {dataset.title} needs all of: {', '.join(f.name for f in dataset.files)}.")
+    if dataset.manual:
+        lines += ["  " + line for line in dataset.manual.strip().splitlines()]
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- archives
 
-def safe_extract(archive: Path, dest: Path) -> Path:
-    """Extract a tar archive into ``dest``, refusing members that would escape it.
+def safe_extract(archive: Path, dest: Path, members: Iterable[str] | None = None) -> Path:
+    """Extract a tar or zip archive into ``dest``, refusing members that would escape it.
 
-    Absolute paths, ``..`` components, links and device files are rejected. The
-    archive is unpacked into a temporary folder beside ``dest`` and renamed into place,
-    so an interrupted extraction leaves nothing half-done.
+    Absolute paths, ``..`` components, links and device files are rejected (the whole
+    archive is checked before anything is written). The archive is unpacked into a
+    temporary folder beside ``dest`` and renamed into place, so an interrupted
+    extraction leaves nothing half-done. ``members``: extract only these member names
+    (all by default). If ``dest`` exists already, it is returned as it is.
     """
     dest = Path(dest)
     if dest.exists():
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
+    wanted = None if members is None else list(members)
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part"))
     try:
-        with tarfile.open(archive) as tar:
-            members = tar.getmembers()
-            for member in members:
-                parts = Path(member.name).parts
-                if member.name.startswith(("/", "\\")) or ".." in parts:
-                    raise DataUnavailable(f"{archive}: unsafe path in archive: {member.name!r}")
-                if not (member.isfile() or member.isdir()):
-                    raise DataUnavailable(f"{archive}: refusing link or special file {member.name!r}")
-            tar.extractall(tmp, members=members, filter="data")
+        if zipfile.is_zipfile(archive):
+            _extract_zip(Path(archive), tmp, wanted)
+        else:
+            _extract_tar(Path(archive), tmp, wanted)
         os.replace(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def _only(archive: Path, names: list[str], wanted: list[str] | None) -> list[str]:
+    """The member names to extract, in archive order; every wanted name must exist."""
+    if wanted is None:
+        return names
+    missing = set(wanted) - set(names)
+    if missing:
+        raise DataUnavailable(f"{archive}: no member {sorted(missing)[0]!r} "
+                              f"({len(missing):,} wanted members missing)")
+    keep = set(wanted)
+    return [name for name in names if name in keep]
+
+
+def _extract_tar(archive: Path, tmp: Path, wanted: list[str] | None) -> None:
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        for member in members:
+            parts = Path(member.name).parts
+            if member.name.startswith(("/", "\\")) or ".." in parts:
+                raise DataUnavailable(f"{archive}: unsafe path in archive: {member.name!r}")
+            if not (member.isfile() or member.isdir()):
+                raise DataUnavailable(f"{archive}: refusing link or special file {member.name!r}")
+        keep = set(_only(archive, [m.name for m in members], wanted))
+        tar.extractall(tmp, members=[m for m in members if m.name in keep], filter="data")
+
+
+def _extract_zip(archive: Path, tmp: Path, wanted: list[str] | None) -> None:
+    root = tmp.resolve()
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            for info in infos:
+                name = info.filename
+                parts = name.replace("\\", "/").split("/")
+                if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                    raise DataUnavailable(f"{archive}: unsafe path in archive: {name!r}")
+                mode = info.external_attr >> 16
+                if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                    raise DataUnavailable(f"{archive}: refusing link or special file {name!r}")
+            keep = set(_only(archive, [i.filename for i in infos], wanted))
+            for info in infos:
+                if info.filename not in keep:
+                    continue
+                target = tmp.joinpath(*[p for p in info.filename.split("/") if p not in ("", ".")])
+                if not target.resolve().is_relative_to(root):  # belt and braces
+                    raise DataUnavailable(f"{archive}: unsafe path in archive: {info.filename!r}")
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as source, open(target, "wb") as out:
+                    shutil.copyfileobj(source, out, 1 << 20)
+    except zipfile.BadZipFile as err:  # a damaged member (its CRC is checked on reading)
+        raise DataUnavailable(f"{archive}: damaged zip archive: {err}") from err
 
 
 # --------------------------------------------------------------------------- locate
@@ -282,7 +389,8 @@ def locate(name: str) -> Located:
     if dataset.subset is not None:
         subset = _local(dataset, dataset.subset)
         if subset is not None:
-            return Located("subset", {dataset.subset.name: subset}, "mirror")
+            where = "cache" if settings.data_dir() in subset.parents else "mirror"
+            return Located("subset", {dataset.subset.name: subset}, where)
     for file in dataset.files:
         if found[file.name] is None:
             found[file.name] = download(dataset, file)
@@ -328,11 +436,16 @@ def _finish(dataset: Dataset, located: Located, arrays: Arrays) -> Arrays:
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (the MNIST family's format), gzipped or not, into a NumPy array."""
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
+    try:
+        with opener(path, "rb") as handle:
+            data = handle.read()
+    except (EOFError, OSError) as err:  # a cut or damaged .gz file
+        raise DataUnavailable(f"{path} cannot be read: {type(err).__name__}: {err}") from err
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 8:
         raise DataUnavailable(f"{path} is not an IDX file of unsigned bytes")
     ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise DataUnavailable(f"{path} is truncated inside its header")
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(shape)):

@@ -24,6 +24,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from . import settings
 
 
@@ -45,11 +47,18 @@ class RunFolder:
         return path
 
     # -- figures -----------------------------------------------------------------
-    def save_figure(self, fig, name: str, dpi: int = 100) -> Path:
-        """Save a Matplotlib figure as ``figures/<name>.png`` and return its path."""
+    def save_figure(self, fig, name: str, dpi: int = 100) -> None:
+        """Save a Matplotlib figure as ``figures/<name>.png`` (see ``figure_path``).
+
+        Returns nothing, so that a notebook cell ending with it shows only the figure.
+        """
         from .plotting import save_figure
 
-        return save_figure(fig, self.file("figures", f"{name}.png"), dpi=dpi)
+        save_figure(fig, self.figure_path(name), dpi=dpi)
+
+    def figure_path(self, name: str) -> Path:
+        """Where ``save_figure(fig, name)`` writes: ``figures/<name>.png``."""
+        return self.file("figures", f"{name}.png")
 
     # -- models ------------------------------------------------------------------
     def save_model(self, model, name: str = "model.keras") -> Path:
@@ -68,12 +77,15 @@ class RunFolder:
         """Write a ``History`` (or a dict of lists) as CSV, one row per epoch."""
         values = getattr(history, "history", history)
         keys = list(values)
+        epochs = max((len(values[k]) for k in keys), default=0)
+        columns = {k: _spread(list(values[k]), epochs) for k in keys}
         path = self.file(name)
         with open(path, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["epoch", *keys])
-            for epoch, row in enumerate(zip(*(values[k] for k in keys))):
-                writer.writerow([epoch, *(float(v) for v in row)])
+            for epoch in range(epochs):
+                writer.writerow([epoch, *("" if columns[k][epoch] is None else float(columns[k][epoch])
+                                          for k in keys)])
         return path
 
     # -- metrics -----------------------------------------------------------------
@@ -90,7 +102,7 @@ class RunFolder:
             "dataset": dataset,
             "mode": settings.mode(),
             "backend": settings.backend(),
-            "epochs": epochs,
+            "epochs": _plain(epochs),
             "seconds": round(float(seconds if seconds is not None else time.time() - self.started), 1),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **{k: _plain(v) for k, v in extra.items()},
@@ -100,14 +112,35 @@ class RunFolder:
         return path
 
 
+def _spread(column: list, epochs: int) -> list:
+    """Place a shorter column (e.g. validation every k-th epoch) on the epochs it belongs to.
+
+    Keras's ``validation_freq=k`` validates after epochs k, 2k, ...; the other rows stay empty.
+    """
+    if len(column) == epochs or not column:
+        return column + [None] * (epochs - len(column))
+    if epochs % len(column) == 0:
+        every = epochs // len(column)
+        placed = [None] * epochs
+        for i, value in enumerate(column):
+            placed[(i + 1) * every - 1] = value
+        return placed
+    return column + [None] * (epochs - len(column))
+
+
 def _plain(value):
-    """Turn NumPy / backend scalars into plain Python numbers for JSON."""
+    """Turn NumPy / backend scalars and tensors into plain Python values for JSON."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if hasattr(value, "item") and getattr(value, "size", 1) == 1:
-        return value.item()
+    if hasattr(value, "numpy"):  # a TensorFlow (or PyTorch CPU) tensor
+        value = value.numpy()
+    array = np.asarray(value)
+    if array.dtype.kind in "biuf":
+        return array.item() if array.size == 1 else array.tolist()
     return value
 
 

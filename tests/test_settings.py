@@ -1,0 +1,141 @@
+"""utils.settings: fast mode, pick/mode, the mirror and cache folders, seeding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from utils import settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("value", ["1", "true", "True", "YES", "on", " 1 "])
+def test_fast_mode_on(monkeypatch, value):
+    monkeypatch.setenv("GDL_FAST", value)
+    assert settings.is_fast() is True
+    assert settings.mode() == "fast"
+    assert settings.pick(full=20, fast=1) == 1
+
+
+@pytest.mark.parametrize("value", [None, "", "0", "false", "no", "off"])
+def test_fast_mode_off(monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("GDL_FAST", raising=False)
+    else:
+        monkeypatch.setenv("GDL_FAST", value)
+    assert settings.is_fast() is False
+    assert settings.mode() == "full"
+    assert settings.pick(full=20, fast=1) == 20
+
+
+def test_fast_mode_is_read_at_call_time(monkeypatch):
+    """Notebooks set GDL_FAST in the environment; nothing may cache the first answer."""
+    assert settings.pick("full", "fast") == "full"
+    monkeypatch.setenv("GDL_FAST", "1")
+    assert settings.pick("full", "fast") == "fast"
+    monkeypatch.setenv("GDL_FAST", "0")
+    assert settings.pick("full", "fast") == "full"
+
+
+def test_project_root_is_the_repository(monkeypatch):
+    assert settings.project_root() == REPO
+    assert (settings.project_root() / "utils" / "settings.py").is_file()
+
+
+def test_project_root_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("GDL_ROOT", str(tmp_path))
+    assert settings.project_root() == tmp_path.resolve()
+
+
+def test_data_mirror_unset_or_empty_is_none(monkeypatch):
+    monkeypatch.delenv("GDL_DATA_MIRROR", raising=False)
+    assert settings.data_mirror() is None
+    monkeypatch.setenv("GDL_DATA_MIRROR", "   ")
+    assert settings.data_mirror() is None
+
+
+def test_data_mirror_relative_path_is_taken_from_project_root(monkeypatch):
+    monkeypatch.setenv("GDL_DATA_MIRROR", "../shared/data")
+    assert settings.data_mirror() == (REPO / ".." / "shared" / "data").resolve()
+    assert settings.data_mirror().is_absolute()
+
+
+def test_data_mirror_relative_path_follows_gdl_root(monkeypatch, tmp_path):
+    root = tmp_path / "course"
+    root.mkdir()
+    monkeypatch.setenv("GDL_ROOT", str(root))
+    monkeypatch.chdir(tmp_path)  # the working directory must not matter
+    monkeypatch.setenv("GDL_DATA_MIRROR", "mirror/here")
+    assert settings.data_mirror() == (root / "mirror" / "here").resolve()
+
+
+def test_data_mirror_absolute_path_kept(monkeypatch, tmp_path):
+    monkeypatch.setenv("GDL_DATA_MIRROR", str(tmp_path / "m"))
+    assert settings.data_mirror() == (tmp_path / "m").resolve()
+
+
+def test_data_dir_default_and_override(monkeypatch, tmp_path):
+    monkeypatch.delenv("GDL_DATA_DIR", raising=False)
+    assert settings.data_dir() == REPO / "data"
+    monkeypatch.setenv("GDL_DATA_DIR", str(tmp_path / "c"))
+    assert settings.data_dir() == (tmp_path / "c").resolve()
+
+
+def _draws(seed):
+    import keras
+
+    settings.seed_everything(seed)
+    keras_draw = keras.ops.convert_to_numpy(keras.random.normal((5,)))
+    numpy_draw = np.random.rand(5)
+    layer = keras.layers.Dense(3)
+    layer.build((None, 4))
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    return keras_draw, numpy_draw, kernel
+
+
+def test_seed_everything_makes_draws_repeatable():
+    import random
+
+    a = _draws(7)
+    python_a = (settings.seed_everything(7), random.random())[1]
+    b = _draws(7)
+    python_b = (settings.seed_everything(7), random.random())[1]
+    c = _draws(8)
+    for first, second, other in zip(a, b, c):
+        np.testing.assert_array_equal(first, second)
+        assert not np.array_equal(first, other), "a different seed must give different draws"
+    assert python_a == python_b
+
+
+def test_backend_matches_keras_backend_env():
+    import os
+
+    import keras
+
+    assert settings.backend() == keras.backend.backend()
+    if os.environ.get("KERAS_BACKEND"):
+        assert settings.backend() == os.environ["KERAS_BACKEND"]
+
+
+def test_show_environment_reports_mode_and_mirror(monkeypatch, tmp_path, capsys):
+    import keras
+
+    monkeypatch.setenv("GDL_FAST", "1")
+    monkeypatch.setenv("GDL_DATA_MIRROR", str(tmp_path))
+    info = settings.show_environment()
+    out = capsys.readouterr().out
+    assert info["backend"] == keras.backend.backend()
+    assert info["keras"] == keras.__version__
+    assert info["mode"] == "fast"
+    assert info["data mirror"] == str(tmp_path)
+    assert "fast" in out and keras.__version__ in out
+
+
+def test_show_environment_mirror_as_given_or_not_found(monkeypatch, capsys):
+    monkeypatch.delenv("GDL_DATA_MIRROR", raising=False)
+    assert settings.show_environment()["data mirror"].startswith("none")
+    monkeypatch.setenv("GDL_DATA_MIRROR", "../no_such_mirror_for_tests")
+    assert settings.show_environment()["data mirror"] == "../no_such_mirror_for_tests (NOT FOUND)"
