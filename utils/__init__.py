@@ -5,6 +5,8 @@
 - ``utils.runs``      run folders for weights, histories, metrics and figures
 - ``utils.plotting``  image grids, training curves, saving figures
 - ``utils.layers``    shared Keras layers and loss terms (Sampling, kl_divergence); imports Keras
+- ``utils.adversarial`` GAN training with ``fit()`` (AdversarialModel, gradient_penalty); imports Keras
+- ``utils.frechet``   Fréchet distance on a small classifier's features (NumPy; Keras for the extractor)
 - ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
 
 Importing ``utils`` does not import Keras, TensorFlow or JAX.

@@ -1,0 +1,277 @@
+"""Adversarial training in ``utils.adversarial`` (run under KERAS_BACKEND=tensorflow and jax).
+
+The networks are tiny dense models on 1-D or 2-D data so that every test takes seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from keras import layers, ops  # noqa: E402
+
+from utils.adversarial import AdversarialModel, gradient_penalty  # noqa: E402
+
+if keras.backend.backend() not in ("tensorflow", "jax"):
+    pytest.skip("AdversarialModel supports TensorFlow and JAX", allow_module_level=True)
+
+LATENT = 4
+
+
+def _numpy(x):
+    return np.asarray(ops.convert_to_numpy(x))
+
+
+def bce_critic_loss(real_scores, fake_scores):
+    bce = keras.losses.binary_crossentropy
+    return (ops.mean(bce(ops.ones_like(real_scores), real_scores, from_logits=True))
+            + ops.mean(bce(ops.zeros_like(fake_scores), fake_scores, from_logits=True)))
+
+
+def bce_generator_loss(fake_scores):
+    bce = keras.losses.binary_crossentropy
+    return ops.mean(bce(ops.ones_like(fake_scores), fake_scores, from_logits=True))
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    return ops.mean(fake_scores) - ops.mean(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    return -ops.mean(fake_scores)
+
+
+def make_generator(out_dim=1, batch_norm=False):
+    inputs = keras.Input((LATENT,))
+    x = layers.Dense(16, activation="relu")(inputs)
+    if batch_norm:
+        x = layers.BatchNormalization(name="bn")(x)
+    return keras.Model(inputs, layers.Dense(out_dim)(x), name="generator")
+
+
+def make_critic(in_dim=1, dropout=False, initializer="glorot_uniform"):
+    inputs = keras.Input((in_dim,))
+    x = layers.Dense(16, activation="relu", kernel_initializer=initializer)(inputs)
+    if dropout:
+        x = layers.Dropout(0.2, seed=3)(x)
+    return keras.Model(inputs, layers.Dense(1, kernel_initializer=initializer)(x), name="critic")
+
+
+def real_data(n, seed=0):
+    """The tiny problem: real samples from N(3, 0.5^2)."""
+    return np.random.default_rng(seed).normal(3.0, 0.5, size=(n, 1)).astype("float32")
+
+
+# -- one trained WGAN-GP with batch norm, dropout and 2 critic steps, shared by several tests --
+EPOCHS, BATCHES, CRITIC_STEPS = 2, 3, 2  # 48 samples in batches of 16
+
+
+@pytest.fixture(scope="module")
+def trained():
+    keras.utils.set_random_seed(1)
+    generator, critic = make_generator(batch_norm=True), make_critic(dropout=True)
+    model = AdversarialModel(generator, critic, wasserstein_critic_loss, wasserstein_generator_loss,
+                             latent_dim=LATENT, critic_steps=CRITIC_STEPS,
+                             gradient_penalty_weight=10.0, seed=7)
+    model.compile(critic_optimizer=keras.optimizers.Adam(1e-3),
+                  generator_optimizer=keras.optimizers.Adam(1e-3))
+    seed_before = _numpy(model.seed_generator.state.value).copy()
+    z = np.random.default_rng(5).normal(size=(6, LATENT)).astype("float32")
+    seen = []  # what a callback sees when it samples the generator at the end of an epoch
+    sampler = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(model.generator.predict(z, verbose=0)))
+    history = model.fit(real_data(48), batch_size=16, epochs=EPOCHS, verbose=0, callbacks=[sampler])
+    return {"model": model, "history": history.history, "seen": seen, "z": z,
+            "seed_before": seed_before}
+
+
+def test_each_network_takes_its_number_of_optimizer_steps(trained):
+    model = trained["model"]
+    assert int(_numpy(model.critic_optimizer.iterations)) == EPOCHS * BATCHES * CRITIC_STEPS
+    assert int(_numpy(model.generator_optimizer.iterations)) == EPOCHS * BATCHES
+
+
+def test_history_has_finite_losses_per_epoch(trained):
+    history = trained["history"]
+    assert set(history) == {"critic_loss", "generator_loss", "gradient_penalty"}
+    for key, values in history.items():
+        assert len(values) == EPOCHS, key
+        assert np.isfinite(values).all(), (key, values)
+    assert all(v >= 0 for v in history["gradient_penalty"])
+
+
+def test_training_carries_batch_norm_statistics_and_the_noise_seed(trained):
+    """The batch-norm moving averages and the seed state are updated (JAX: returned by the step)."""
+    model = trained["model"]
+    moving_mean = _numpy(model.generator.get_layer("bn").moving_mean.value)
+    assert np.abs(moving_mean).max() > 1e-3
+    assert not np.array_equal(_numpy(model.seed_generator.state.value), trained["seed_before"])
+
+
+def test_trained_generator_predicts_and_saves(trained, tmp_path):
+    model, z = trained["model"], trained["z"]
+    images = model.generator.predict(z, verbose=0)
+    assert images.shape == (6, 1) and np.isfinite(images).all()
+    np.testing.assert_allclose(model.predict(z, verbose=0), images, rtol=1e-5, atol=1e-6)
+    # A callback sampling the generator after the last epoch saw the final weights.
+    np.testing.assert_allclose(trained["seen"][-1], images, rtol=1e-5, atol=1e-6)
+    assert model.critic.predict(images, verbose=0).shape == (6, 1)
+    path = tmp_path / "generator.keras"
+    model.generator.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(z, verbose=0), images,
+                               rtol=1e-5, atol=1e-6)
+
+
+# -- the gradient penalty ---------------------------------------------------------------------
+def linear_critic(w, shape):
+    """f(x) = w . flatten(x) + b: its gradient is w everywhere, so the penalty is (||w|| - 1)^2."""
+    inputs = keras.Input(shape)
+    dense = layers.Dense(1, name="linear")
+    critic = keras.Model(inputs, dense(layers.Flatten()(inputs)))
+    dense.set_weights([np.asarray(w, "float32").reshape(-1, 1), np.array([0.7], "float32")])
+    return critic
+
+
+def test_gradient_penalty_of_a_linear_critic_is_computed_by_hand():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=6)
+    critic = linear_critic(w, (3, 2))
+    real = rng.normal(size=(5, 3, 2)).astype("float32")
+    fake = rng.normal(size=(5, 3, 2)).astype("float32")
+    expected = (np.linalg.norm(w) - 1.0) ** 2
+    assert float(_numpy(gradient_penalty(critic, real, fake, seed=1))) == pytest.approx(expected, rel=1e-4)
+    alpha = np.full((5, 1, 1), 0.25, "float32")
+    assert float(_numpy(gradient_penalty(critic, real, fake, alpha=alpha))) == pytest.approx(expected, rel=1e-4)
+
+
+def test_gradient_penalty_is_zero_for_a_unit_slope_and_positive_otherwise():
+    rng = np.random.default_rng(1)
+    real, fake = rng.normal(size=(4, 3)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")
+    unit = np.array([0.6, 0.0, 0.8])
+    assert float(_numpy(gradient_penalty(linear_critic(unit, (3,)), real, fake))) == pytest.approx(0.0, abs=1e-6)
+    assert float(_numpy(gradient_penalty(linear_critic(3 * unit, (3,)), real, fake))) == pytest.approx(4.0, rel=1e-4)
+
+
+def test_penalty_in_the_training_step_is_logged_and_differentiated():
+    """One critic update on the penalty alone: SGD moves w by -lr * weight * 2 (||w|| - 1) w / ||w||.
+
+    This checks the gradient of a gradient (a nested tape on TensorFlow, jax.grad inside
+    jax.value_and_grad on JAX).
+    """
+    w = np.array([1.2, -0.9], dtype="float64")  # ||w|| = 1.5
+    critic = linear_critic(w, (2,))
+    generator = make_generator(out_dim=2)
+    lr, weight = 0.1, 2.0
+    model = AdversarialModel(generator, critic, critic_loss=lambda r, f: 0.0 * ops.mean(r),
+                             generator_loss=wasserstein_generator_loss, latent_dim=LATENT,
+                             gradient_penalty_weight=weight, seed=0)
+    model.compile(critic_optimizer=keras.optimizers.SGD(lr), generator_optimizer=keras.optimizers.SGD(lr))
+    real = np.random.default_rng(2).normal(size=(8, 2)).astype("float32")
+    history = model.fit(real, batch_size=8, epochs=1, verbose=0).history
+    norm = np.linalg.norm(w)
+    assert history["gradient_penalty"][0] == pytest.approx((norm - 1.0) ** 2, rel=1e-4)
+    expected_w = w - lr * weight * 2 * (norm - 1.0) * w / norm
+    new_w = critic.get_layer("linear").get_weights()[0][:, 0]
+    np.testing.assert_allclose(new_w, expected_w, rtol=1e-4)
+
+
+def conditional_linear_critic(w, v):
+    """f([x, label]) = w . x + v . label: the penalty only looks at the gradient in x, w."""
+    x_in, label_in = keras.Input((len(w),)), keras.Input((len(v),))
+    dense = layers.Dense(1, use_bias=False, name="linear")
+    critic = keras.Model([x_in, label_in], dense(layers.Concatenate()([x_in, label_in])))
+    dense.set_weights([np.concatenate([w, v]).astype("float32").reshape(-1, 1)])
+    return critic
+
+
+def test_penalty_of_a_conditional_critic_differentiates_the_first_input_only():
+    rng = np.random.default_rng(3)
+    w, v = np.array([0.3, 0.4]), np.array([5.0, -2.0, 1.0])
+    critic = conditional_linear_critic(w, v)
+    labels = np.eye(3, dtype="float32")[rng.integers(0, 3, 6)]
+    real = [rng.normal(size=(6, 2)).astype("float32"), labels]
+    fake = [rng.normal(size=(6, 2)).astype("float32"), labels]
+    expected = (np.linalg.norm(w) - 1.0) ** 2  # 0.25, whatever v is
+    assert float(_numpy(gradient_penalty(critic, real, fake))) == pytest.approx(expected, rel=1e-4)
+
+
+class ConditionalGAN(AdversarialModel):
+    """fit((samples, labels)): the generator and the critic both see the labels."""
+
+    def generator_inputs(self, real, noise):
+        return [noise, real[1]]
+
+    def real_critic_inputs(self, real):
+        return [real[0], real[1]]
+
+    def fake_critic_inputs(self, generated, real):
+        return [generated, real[1]]
+
+
+def test_conditional_hooks_train_on_sample_label_pairs():
+    keras.utils.set_random_seed(4)
+    z_in, label_in = keras.Input((LATENT,)), keras.Input((3,))
+    generator = keras.Model([z_in, label_in],
+                            layers.Dense(2)(layers.Concatenate()([z_in, label_in])))
+    critic = conditional_linear_critic(np.array([0.3, 0.4]), np.zeros(3))
+    model = ConditionalGAN(generator, critic, wasserstein_critic_loss, wasserstein_generator_loss,
+                           latent_dim=LATENT, gradient_penalty_weight=10.0, seed=0)
+    model.compile(critic_optimizer=keras.optimizers.Adam(1e-3),
+                  generator_optimizer=keras.optimizers.Adam(1e-3))
+    rng = np.random.default_rng(5)
+    samples = rng.normal(size=(32, 2)).astype("float32")
+    labels = np.eye(3, dtype="float32")[rng.integers(0, 3, 32)]
+    history = model.fit((samples, labels), batch_size=16, epochs=1, verbose=0).history
+    assert set(history) == {"critic_loss", "generator_loss", "gradient_penalty"}
+    assert all(np.isfinite(v).all() for v in history.values())
+    # Before any update the penalty of this linear critic is exactly (||w|| - 1)^2 = 0.25.
+    assert 0.0 < history["gradient_penalty"][0] < 0.5
+    assert int(_numpy(model.critic_optimizer.iterations)) == 2
+    assert int(_numpy(model.generator_optimizer.iterations)) == 2
+
+
+# -- weight clipping --------------------------------------------------------------------------
+def test_clipping_keeps_every_critic_weight_in_range():
+    keras.utils.set_random_seed(2)
+    c = 0.05
+    critic = make_critic(initializer=keras.initializers.RandomNormal(stddev=1.0))
+    generator = make_generator()
+    assert max(np.abs(w).max() for w in critic.get_weights()) > c  # so clipping has work to do
+    model = AdversarialModel(generator, critic, wasserstein_critic_loss, wasserstein_generator_loss,
+                             latent_dim=LATENT, critic_steps=2, clip_value=c, seed=0)
+    model.compile(critic_optimizer=keras.optimizers.RMSprop(5e-3),
+                  generator_optimizer=keras.optimizers.RMSprop(5e-3))
+    history = model.fit(real_data(64), batch_size=16, epochs=1, verbose=0).history
+    assert set(history) == {"critic_loss", "generator_loss"}
+    assert max(np.abs(w).max() for w in critic.get_weights()) <= c + 1e-7
+    assert max(np.abs(w).max() for w in generator.get_weights()) > c  # the generator is not clipped
+
+
+# -- behaviour: a GAN learns the tiny problem -------------------------------------------------
+def test_generator_moves_towards_the_data_mean():
+    keras.utils.set_random_seed(3)
+    generator, critic = make_generator(), make_critic()
+    model = AdversarialModel(generator, critic, bce_critic_loss, bce_generator_loss,
+                             latent_dim=LATENT, seed=0)
+    model.compile(critic_optimizer=keras.optimizers.Adam(5e-3, beta_1=0.5),
+                  generator_optimizer=keras.optimizers.Adam(5e-3, beta_1=0.5))
+    z = np.random.default_rng(4).normal(size=(2000, LATENT)).astype("float32")
+    before = float(generator.predict(z, batch_size=2000, verbose=0).mean())
+    model.fit(real_data(2048), batch_size=64, epochs=10, verbose=0)  # 320 steps
+    after = float(generator.predict(z, batch_size=2000, verbose=0).mean())
+    assert abs(after - 3.0) < 0.25 * abs(before - 3.0), (before, after)
+
+
+# -- argument checks --------------------------------------------------------------------------
+def test_compile_needs_two_separate_optimizers_and_no_loss():
+    model = AdversarialModel(make_generator(), make_critic(), bce_critic_loss, bce_generator_loss,
+                             latent_dim=LATENT)
+    shared = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="separate"):
+        model.compile(critic_optimizer=shared, generator_optimizer=shared)
+    with pytest.raises(TypeError):
+        model.compile(critic_optimizer="adam", generator_optimizer="adam", loss="mse")
+    with pytest.raises(ValueError):
+        AdversarialModel(make_generator(), make_critic(), bce_critic_loss, bce_generator_loss,
+                         latent_dim=LATENT, critic_steps=0)
