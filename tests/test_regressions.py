@@ -64,3 +64,30 @@ def test_read_idx_truncated_header_is_data_unavailable(tmp_path):
     path.write_bytes(gzip.compress(full_header[:9]))
     with pytest.raises(data.DataUnavailable):
         data.read_idx(path)
+
+
+def test_zip_entries_without_file_type_bits_are_plain_files(tmp_path):
+    """``ZipFile.writestr`` stores permission bits only (no S_IFREG): still a plain file."""
+    import stat
+    import zipfile
+
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("folder/plain.txt", b"hello")
+        assert stat.S_IFMT(zf.getinfo("folder/plain.txt").external_attr >> 16) == 0
+    out = data.safe_extract(archive, tmp_path / "out")
+    assert (out / "folder" / "plain.txt").read_bytes() == b"hello"
+
+
+def test_zip_symlink_entries_are_refused(tmp_path):
+    import stat
+    import zipfile
+
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("link")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(data.DataUnavailable, match="link or special file"):
+        data.safe_extract(archive, tmp_path / "out")
+    assert not (tmp_path / "out" / "link").exists()

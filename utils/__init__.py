@@ -7,6 +7,7 @@
 - ``utils.layers``    shared Keras layers and loss terms (Sampling, kl_divergence); imports Keras
 - ``utils.adversarial`` GAN training with ``fit()`` (AdversarialModel, gradient_penalty); imports Keras
 - ``utils.frechet``   Fréchet distance on a small classifier's features (NumPy; Keras for the extractor)
+- ``utils.images``    images streamed from disk (ImageFolderDataset, a PyDataset); imports Keras
 - ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
 
 Importing ``utils`` does not import Keras, TensorFlow or JAX.
