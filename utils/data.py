@@ -674,3 +674,165 @@ def load_celeba() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.n
     print(message)
     paths = np.array([f"{images}{os.sep}{name}" for name in names])
     return (paths[train], attributes[train]), (paths[test], attributes[test])
+
+
+# --------------------------------------------------------------------------- text (chapter 6)
+#
+# Plain-text corpora for the text-generation notebooks. Each is one official file, checked
+# like every other file here. The loaders return one ``str``; in fast mode a fixed prefix of
+# it (``fast_sizes[0]`` characters; ``fast_sizes[1]`` is unused for text).
+
+register(Dataset(
+    name="aesop",
+    title="Aesop's Fables (Project Gutenberg EBook #11339)",
+    homepage="https://www.gutenberg.org/ebooks/11339",
+    files=(RemoteFile(
+        "pg11339.txt",
+        # The 2004 file; Gutenberg's current pg11339.txt may differ in header and line endings,
+        # so it is tried only after the exact copy on GitHub (the SHA-256 decides).
+        ("https://raw.githubusercontent.com/gbalfa/IA-TextoSintetico/"
+         "7a3de69f2aaf12ed62308b769c88c57c685babcf/data/aesop/data.txt",
+         "https://www.gutenberg.org/cache/epub/11339/pg11339.txt"),
+        "4cbd6d027830d7c03414973a60dbf04aa784612f3f848c773037caa1b6f18a55",
+        size=236_676,
+    ),),
+    fast_sizes=(50_000, 0),
+))
+
+register(Dataset(
+    name="shakespeare",
+    title="Tiny Shakespeare (char-rnn input.txt)",
+    homepage="https://github.com/karpathy/char-rnn",
+    files=(RemoteFile(
+        "input.txt",
+        ("https://raw.githubusercontent.com/karpathy/char-rnn/"
+         "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e/data/tinyshakespeare/input.txt",
+         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"),
+        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        size=1_115_394,
+    ),),
+    fast_sizes=(100_000, 0),
+))
+
+
+def strip_gutenberg(text: str, source: str = "text") -> str:
+    """The body of a Project Gutenberg e-book: what lies between its "*** START OF" and
+    "*** END OF" lines (both lines excluded). Raises DataUnavailable if either is missing."""
+    start, end = text.find("*** START OF"), text.find("*** END OF")
+    if start < 0 or end < 0 or end < start:
+        raise DataUnavailable(f"{source}: no Project Gutenberg '*** START OF' / '*** END OF' markers "
+                              "found, so the header and licence cannot be stripped (not the registered file?)")
+    body = text[text.index("\n", start) + 1:end]
+    body = body.replace("\r\n", "\n")
+    tail = body.rfind("End of the Project Gutenberg")  # the closing line just before "*** END OF"
+    if tail >= 0:
+        body = body[:tail]
+    return body.strip() + "\n"
+
+
+def _finish_text(dataset: Dataset, located: Located, text: str) -> str:
+    message = f"{dataset.title}: official data from {located.where}, {len(text):,} characters"
+    if settings.is_fast():
+        text = text[:dataset.fast_sizes[0]]
+        message += f" -> fast mode: the first {len(text):,}"
+    print(message)
+    return text
+
+
+def load_aesop() -> str:
+    """Aesop's Fables (V. S. Vernon Jones's translation) as one string, without the Project
+    Gutenberg header, footer and licence. It still holds the introduction, the contents
+    and the list of illustrations around the fables. Fast mode: its first 50,000 characters."""
+    dataset = REGISTRY["aesop"]
+    located = locate("aesop")
+    path = located.paths["pg11339.txt"]
+    text = strip_gutenberg(path.read_text(encoding="utf-8"), str(path))
+    return _finish_text(dataset, located, text)
+
+
+def load_tiny_shakespeare() -> str:
+    """Tiny Shakespeare (Karpathy's char-rnn ``input.txt``, 1,115,394 characters) as one
+    string. Fast mode: its first 100,000 characters."""
+    dataset = REGISTRY["shakespeare"]
+    located = locate("shakespeare")
+    return _finish_text(dataset, located, located.paths["input.txt"].read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- Quick Draw
+#
+# Google's "Quick, Draw!" drawings as 28x28 grey-scale bitmaps, one NumPy file per
+# category (uint8 array (N, 784), ink = 255 on a 0 background). There is no official
+# train/test split: the loader takes a fixed number of drawings per category, the first
+# ones as training images and the next ones as test images. Sizes and SHA-256s as recorded
+# by TensorFlow Datasets (tensorflow_datasets/url_checksums/quickdraw_bitmap.txt). The
+# files are big (95-120 MB each): they are read memory-mapped, only the slices used.
+
+_QUICKDRAW_STORE = "https://storage.googleapis.com/quickdraw_dataset/full/numpy_bitmap/"
+QUICKDRAW_CATEGORIES = ("camel", "cat", "cow", "dog", "elephant")
+_QUICKDRAW_FILES = {  # category: (bytes, sha256)
+    "camel": (95_176_896, "d3068394591fe1c2a62a764d654fe65d147025c0702a7dbec9609cb394e45093"),
+    "cat": (96_590_448, "21a281839d3f2eef601d57d2338a4eafdf24649f8d0a0e42d3ec3e595911463e"),
+    "cow": (96_497_152, "76d836f6e8c80e26604e39c47154dc46e3f4ce224e6ec186ee9d8d59783123bd"),
+    "dog": (119_292_736, "72f95508d440976a075e7098557647bbdeaea7a06c63889215c5b87fbf82ea2c"),
+    "elephant": (99_543_776, "75554db7fd524a35a9de20fac28306b3e87281e24044bbc03a840350291e0f2e"),
+}
+
+register(Dataset(
+    name="quickdraw",
+    title="Google Quick, Draw! (28x28 bitmaps)",
+    homepage="https://github.com/googlecreativelab/quickdraw-dataset",
+    files=tuple(RemoteFile(f"{category}.npy", (_QUICKDRAW_STORE + f"{category}.npy",), sha, size=size)
+                for category, (size, sha) in _QUICKDRAW_FILES.items()),
+    fast_sizes=(2000, 500),  # per category
+    class_names=QUICKDRAW_CATEGORIES,
+))
+
+
+def read_quickdraw_bitmaps(path: Path) -> np.ndarray:
+    """Open one Quick Draw ``<category>.npy`` file memory-mapped: uint8 (N, 784), nothing read yet."""
+    try:
+        bitmaps = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise DataUnavailable(f"{path} is not a Quick Draw bitmap file: {type(err).__name__}: {err}") from err
+    if bitmaps.dtype != np.uint8 or bitmaps.ndim != 2 or bitmaps.shape[1] != 28 * 28:
+        raise DataUnavailable(f"{path} is not a Quick Draw bitmap file: expected uint8 (N, 784), "
+                              f"got {bitmaps.dtype} {bitmaps.shape}")
+    return bitmaps
+
+
+def load_quickdraw(categories: Iterable[str] = QUICKDRAW_CATEGORIES, train_per_class: int = 30_000,
+                   test_per_class: int = 5_000) -> Arrays:
+    """Quick Draw drawings: uint8 images (N, 28, 28) (ink 255 on 0) and int labels.
+
+    Labels index ``categories`` (e.g. ``load_quickdraw(["camel"])`` gives only camels,
+    label 0). For each category, the first ``train_per_class`` drawings of its file are
+    training images and the next ``test_per_class`` are test images (a fixed split; the
+    data set has no official one). Fast mode: 2,000 / 500 per category. All five
+    registered category files must be available (cache, mirror or download, ~500 MB).
+    """
+    dataset = REGISTRY["quickdraw"]
+    categories = tuple(categories)
+    unknown = [c for c in categories if c not in dataset.class_names]
+    if unknown:
+        raise ValueError(f"unknown Quick Draw categories {unknown}; registered: {', '.join(dataset.class_names)}")
+    if settings.is_fast():
+        train_per_class, test_per_class = dataset.fast_sizes
+    located = locate("quickdraw")
+    parts = {"train": ([], []), "test": ([], [])}
+    for label, category in enumerate(categories):
+        bitmaps = read_quickdraw_bitmaps(located.paths[f"{category}.npy"])
+        if len(bitmaps) < train_per_class + test_per_class:
+            raise DataUnavailable(f"{located.paths[f'{category}.npy']} holds {len(bitmaps):,} drawings, "
+                                  f"fewer than the {train_per_class + test_per_class:,} asked for")
+        for split, rows in (("train", slice(0, train_per_class)),
+                            ("test", slice(train_per_class, train_per_class + test_per_class))):
+            images = np.array(bitmaps[rows]).reshape(-1, 28, 28)  # copies only these rows
+            parts[split][0].append(images)
+            parts[split][1].append(np.full(len(images), label, dtype=np.int64))
+    (x_train, y_train), (x_test, y_test) = ((np.concatenate(x), np.concatenate(y)) for x, y in parts.values())
+    rng = np.random.default_rng(0)  # mix the categories, always in the same way
+    train, test = rng.permutation(len(x_train)), rng.permutation(len(x_test))
+    print(f"{dataset.title}: official files from {located.where}, {', '.join(categories)}: "
+          f"{train_per_class:,} train / {test_per_class:,} test drawings each"
+          + (" (fast mode)" if settings.is_fast() else ""))
+    return (x_train[train], y_train[train]), (x_test[test], y_test[test])
