@@ -234,3 +234,20 @@ def test_class_names_of_real_data_sets():
     assert data.class_names("mnist") == tuple("0123456789")
     assert len(data.class_names("fashion_mnist")) == 10
     assert data.class_names("cifar10")[7] == "horse"
+
+
+def test_availability_without_download_never_touches_the_network(make_dataset, net):
+    ds = make_dataset("toy_nodownload", {"a.bin": b"abc"})
+    net.serve(ds.files[0].urls[0], b"abc")
+    message = data.availability(ds.name, download_missing=False)
+    assert "a.bin is not available" in message and "not downloaded" in message
+    assert net.calls == []
+    assert data.availability(ds.name) is None  # allowed to download: served by the fake net
+    assert len(net.calls) == 1
+
+
+def test_download_size_sums_registered_sizes_and_is_none_when_unknown():
+    assert data.download_size("aesop") == 236_676
+    unknown = [name for name, ds in data.REGISTRY.items() if not all(f.size for f in ds.files)]
+    for name in unknown:
+        assert data.download_size(name) is None

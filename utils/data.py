@@ -263,10 +263,14 @@ def _is_web_page(path: Path) -> bool:
     return start.startswith((b"<!doctype html", b"<html"))
 
 
-def _missing_message(dataset: Dataset, file: RemoteFile, failures: list[str]) -> str:
+def _missing_message(dataset: Dataset, file: RemoteFile, failures: list[str] | None) -> str:
+    """What to download and where to put it; ``failures=None``: no download was tried."""
     mirror = settings.data_mirror()
-    lines = [f"{dataset.title}: {file.name} is not available (no cached copy, no mirror copy, download failed)."]
-    lines += [f"  tried {failure}" for failure in failures] or ["  (no download URL is known for this file)"]
+    if failures is None:
+        lines = [f"{dataset.title}: {file.name} is not available (no cached copy, no mirror copy; not downloaded)."]
+    else:
+        lines = [f"{dataset.title}: {file.name} is not available (no cached copy, no mirror copy, download failed)."]
+        lines += [f"  tried {failure}" for failure in failures] or ["  (no download URL is known for this file)"]
     lines.append(f"  Download it from {file.urls[0] if file.urls else dataset.homepage}")
     lines.append(f"  and put it at {cache_path(dataset, file)}")
     if mirror is None:
@@ -374,11 +378,12 @@ class Located:
     where: str  # "cache", "mirror" or "download"
 
 
-def locate(name: str) -> Located:
+def locate(name: str, download_missing: bool = True) -> Located:
     """Find (or download) a data set's files: cache → mirror → download.
 
     Official files are preferred; a mirror's ``<name>_subset.npz`` is used only when
-    the official files are neither cached nor mirrored. Raises DataUnavailable.
+    the official files are neither cached nor mirrored. With ``download_missing=False``
+    nothing is downloaded. Raises DataUnavailable.
     """
     dataset = REGISTRY[name]
     found = {f.name: _local(dataset, f) for f in dataset.files}
@@ -393,14 +398,22 @@ def locate(name: str) -> Located:
             return Located("subset", {dataset.subset.name: subset}, where)
     for file in dataset.files:
         if found[file.name] is None:
+            if not download_missing:
+                raise DataUnavailable(_missing_message(dataset, file, None))
             found[file.name] = download(dataset, file)
     return Located("official", found, "download")
 
 
-def availability(name: str) -> str | None:
-    """None if data set ``name`` can be had (cached, mirrored or downloaded), else the reason."""
+def download_size(name: str) -> int | None:
+    """Bytes that data set ``name``'s official files take (None if a size is not registered)."""
+    sizes = [file.size for file in REGISTRY[name].files]
+    return None if not all(sizes) else sum(sizes)
+
+
+def availability(name: str, download_missing: bool = True) -> str | None:
+    """None if data set ``name`` can be had (cached, mirrored or, if allowed, downloaded), else the reason."""
     try:
-        locate(name)
+        locate(name, download_missing)
     except DataUnavailable as err:
         return str(err)
     return None
