@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -769,6 +770,107 @@ def load_tiny_shakespeare() -> str:
     dataset = REGISTRY["shakespeare"]
     located = locate("shakespeare")
     return _finish_text(dataset, located, located.paths["input.txt"].read_text(encoding="utf-8"))
+
+
+# SQuAD v1.1 (Rajpurkar et al. 2016): questions written by crowd workers about Wikipedia
+# paragraphs, each answered by a span of its paragraph. Sizes and SHA-256s as recorded by
+# TensorFlow Datasets (tensorflow_datasets/url_checksums/squad.txt; the same SHA-256s are in
+# ParlAI's tasks/squad/build.py). Fallback: the same files in the site's GitHub repository at
+# a pinned commit (the SHA-256 decides).
+_SQUAD_OFFICIAL = "https://rajpurkar.github.io/SQuAD-explorer/dataset/"
+_SQUAD_GITHUB = ("https://raw.githubusercontent.com/rajpurkar/SQuAD-explorer/"
+                 "eee5fdbf62f8613a7812b03419e6b29617b74fd1/dataset/")
+
+register(Dataset(
+    name="squad",
+    title="SQuAD v1.1 (Stanford Question Answering Dataset)",
+    homepage="https://rajpurkar.github.io/SQuAD-explorer/",
+    files=tuple(
+        RemoteFile(file_name, (_SQUAD_OFFICIAL + file_name, _SQUAD_GITHUB + file_name), sha, size=size)
+        for file_name, size, sha in [
+            ("train-v1.1.json", 30_288_272, "3527663986b8295af4f7fcdff1ba1ff3f72d07d61a20f487cb238a6ef92fd955"),
+            ("dev-v1.1.json", 4_854_279, "95aa6a52d5d6a735563366753ca50492a658031da74f301ac5238b03966972c9"),
+        ]
+    ),
+    fast_sizes=(2000, 500),  # questions
+))
+
+SquadSplit = tuple[list[str], list[str], list[str], np.ndarray]
+
+
+def read_squad(path: Path) -> SquadSplit:
+    """Parse one SQuAD v1.1 JSON file into ``(contexts, questions, answers, answer_starts)``.
+
+    One entry per question, in the file's order: its paragraph (``contexts[i]``, the same
+    ``str`` object for all questions of a paragraph), the question, its *first* answer and
+    that answer's character offset in the paragraph (int64 array), so that
+    ``contexts[i][answer_starts[i]:answer_starts[i] + len(answers[i])] == answers[i]``.
+    Questions without an answer are left out. Raises DataUnavailable if the file is not
+    SQuAD-shaped, or if more than 1% of the answers are not where their offset says (a
+    handful of such answers would be dropped).
+    """
+    path = Path(path)
+
+    def bad(why: str) -> DataUnavailable:
+        return DataUnavailable(f"{path} is not a SQuAD v1.1 file: {why}")
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise bad(f"not JSON ({type(err).__name__}: {err})") from err
+    if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
+        raise bad('no "data" list of articles at the top level')
+    contexts, questions, answers, starts = [], [], [], []
+    misplaced = 0
+    try:
+        for article in raw["data"]:
+            for paragraph in article["paragraphs"]:
+                context = paragraph["context"]
+                if not isinstance(context, str):
+                    raise TypeError("a context is not a string")
+                for qa in paragraph["qas"]:
+                    if not qa["answers"]:
+                        continue
+                    answer = qa["answers"][0]
+                    text, start = answer["text"], int(answer["answer_start"])
+                    if context[start:start + len(text)] != text:
+                        misplaced += 1
+                        continue
+                    contexts.append(context)
+                    questions.append(str(qa["question"]))
+                    answers.append(text)
+                    starts.append(start)
+    except (KeyError, TypeError, ValueError) as err:
+        raise bad("articles must hold paragraphs with a context and questions with answers "
+                  f"({type(err).__name__}: {err})") from None
+    if misplaced > 0.01 * (len(questions) + misplaced):
+        raise bad(f"{misplaced:,} of {len(questions) + misplaced:,} answers are not at their answer_start")
+    if not questions:
+        raise bad("it holds no answered questions")
+    return contexts, questions, answers, np.array(starts, dtype=np.int64)
+
+
+def load_squad() -> tuple[SquadSplit, SquadSplit]:
+    """SQuAD v1.1: ``(train, dev)``, each ``(contexts, questions, answers, answer_starts)``.
+
+    One example per question (87,599 train / 10,570 dev): lists of ``str`` and an int64
+    array of character offsets (see :func:`read_squad`; for dev, whose questions have up
+    to three reference answers, the first one). There is no public test set; the dev set
+    serves as the test set. Fast mode: the first 2,000 train and 500 dev questions.
+    """
+    dataset = REGISTRY["squad"]
+    located = locate("squad")
+    train = read_squad(located.paths["train-v1.1.json"])
+    dev = read_squad(located.paths["dev-v1.1.json"])
+    message = (f"{dataset.title}: official data from {located.where}, "
+               f"{len(train[1]):,} train / {len(dev[1]):,} dev questions")
+    if settings.is_fast():
+        n_train, n_dev = dataset.fast_sizes
+        train = tuple(part[:n_train] for part in train)
+        dev = tuple(part[:n_dev] for part in dev)
+        message += f" -> fast mode: {len(train[1]):,} / {len(dev[1]):,}"
+    print(message)
+    return train, dev
 
 
 # --------------------------------------------------------------------------- Quick Draw
