@@ -71,6 +71,25 @@ def data_dir() -> Path:
     return project_root() / "data"
 
 
+def standin_data() -> Path | None:
+    """The folder of *stand-in* data files from ``GDL_STANDIN_DATA``, or None when unset.
+
+    Only the test suite sets it: small files with a data set's real layout (built by
+    ``tests/fixtures``) that let CI execute a notebook whose data cannot be had offline.
+    Loaders use them only when the real files are neither cached nor mirrored, never
+    check them against the registry's checksums, and say STAND-IN loudly: what a
+    notebook computes on them is never a result. A relative path is taken from the
+    project root.
+    """
+    value = os.environ.get("GDL_STANDIN_DATA", "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = project_root() / path
+    return path.resolve()
+
+
 def backend() -> str:
     """The Keras backend in use (imports Keras)."""
     import keras
