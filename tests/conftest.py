@@ -3,8 +3,9 @@
 Every test runs isolated from the machine it runs on:
 
 - ``GDL_DATA_DIR`` and ``GDL_RUN_DIR`` point into ``tmp_path`` (never the repo's
-  ``data/`` or ``run/``); ``GDL_DATA_MIRROR``, ``GDL_FAST`` and ``GDL_ROOT`` are unset.
-- ``utils.data._download_url`` is replaced by :class:`FakeNet`, which serves only
+  ``data/`` or ``run/``); ``GDL_DATA_MIRROR``, ``GDL_STANDIN_DATA``, ``GDL_FAST``, ``GDL_ROOT`` and the
+  download limits are unset.
+- ``utils.data.fetch._download_url`` is replaced by :class:`FakeNet`, which serves only
   the bytes a test registered and otherwise raises ``ConnectionError``: no test can
   reach the network.
 - Matplotlib uses the Agg backend (set before anything imports it).
@@ -20,7 +21,7 @@ os.environ["MPLBACKEND"] = "Agg"  # before matplotlib is imported anywhere
 
 import pytest  # noqa: E402
 
-from utils import data  # noqa: E402
+from utils.data import fetch, registry  # noqa: E402
 
 # The offline mirror of the real data sets: ../shared/data beside the repository.
 REAL_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -33,7 +34,8 @@ def sha256_bytes(content: bytes) -> str:
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     """Cache and run folders in tmp_path; no mirror, no fast mode, default root."""
-    for var in ("GDL_DATA_MIRROR", "GDL_FAST", "GDL_ROOT"):
+    for var in ("GDL_DATA_MIRROR", "GDL_FAST", "GDL_ROOT", "GDL_STANDIN_DATA",
+                "GDL_DOWNLOAD_MIN_SPEED", "GDL_DOWNLOAD_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)
     cache = tmp_path / "cache"
     runs = tmp_path / "runs"
@@ -43,7 +45,7 @@ def isolated_env(tmp_path, monkeypatch):
 
 
 class FakeNet:
-    """Stands in for ``utils.data._download_url``: serves registered bytes or fails."""
+    """Stands in for ``utils.data.fetch._download_url``: serves registered bytes or fails."""
 
     def __init__(self):
         self.responses: dict[str, object] = {}
@@ -57,7 +59,7 @@ class FakeNet:
     def fail(self, url: str, error: BaseException | None = None) -> None:
         self.responses[url] = error or ConnectionError(f"cannot reach {url}")
 
-    def __call__(self, url: str, dest: Path) -> None:
+    def __call__(self, url: str, dest: Path, label: str = "") -> None:
         dest = Path(dest)
         self.calls.append((url, dest))
         if self.watch is not None:
@@ -79,7 +81,7 @@ class FakeNet:
 @pytest.fixture(autouse=True)
 def net(monkeypatch):
     fake = FakeNet()
-    monkeypatch.setattr(data, "_download_url", fake)
+    monkeypatch.setattr(fetch, "_download_url", fake)
     return fake
 
 
@@ -93,10 +95,10 @@ def make_dataset():
     """
     registered: list[str] = []
 
-    def make(name: str, files: dict[str, bytes], subset: bytes | None = None, **kwargs) -> data.Dataset:
-        assert name not in data.REGISTRY, f"test data set name {name!r} clashes with a real one"
+    def make(name: str, files: dict[str, bytes], subset: bytes | None = None, **kwargs) -> registry.Dataset:
+        assert name not in registry.REGISTRY, f"test data set name {name!r} clashes with a real one"
         remote = tuple(
-            data.RemoteFile(
+            registry.RemoteFile(
                 file_name,
                 (f"https://primary.invalid/{name}/{file_name}", f"https://fallback.invalid/{name}/{file_name}"),
                 sha256_bytes(content),
@@ -105,8 +107,8 @@ def make_dataset():
         )
         subset_file = None
         if subset is not None:
-            subset_file = data.RemoteFile(f"{name}_subset.npz", (), sha256_bytes(subset))
-        dataset = data.register(data.Dataset(
+            subset_file = registry.RemoteFile(f"{name}_subset.npz", (), sha256_bytes(subset))
+        dataset = registry.register(registry.Dataset(
             name=name, title=f"Toy {name}", homepage=f"https://home.invalid/{name}",
             files=remote, subset=subset_file, **kwargs,
         ))
@@ -115,7 +117,7 @@ def make_dataset():
 
     yield make
     for name in registered:
-        data.REGISTRY.pop(name, None)
+        registry.REGISTRY.pop(name, None)
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 keras = pytest.importorskip("keras")
 from keras import layers, ops  # noqa: E402
 
-from utils.adversarial import AdversarialModel, gradient_penalty  # noqa: E402
+from utils import adversarial  # noqa: E402
+from utils.adversarial import AdversarialModel, gradient_penalty, loss_and_gradients  # noqa: E402
 
 if keras.backend.backend() not in ("tensorflow", "jax"):
     pytest.skip("AdversarialModel supports TensorFlow and JAX", allow_module_level=True)
@@ -64,7 +65,9 @@ def real_data(n, seed=0):
 
 
 # -- one trained WGAN-GP with batch norm, dropout and 2 critic steps, shared by several tests --
-EPOCHS, BATCHES, CRITIC_STEPS = 2, 3, 2  # 48 samples in batches of 16
+# 64 samples, 16 per critic step, 2 critic steps: 2 generator steps of 32 images per epoch.
+EPOCHS, N_REAL, BATCH, CRITIC_STEPS = 2, 64, 16, 2
+GENERATOR_STEPS = N_REAL // (BATCH * CRITIC_STEPS)  # per epoch: one pass over the data
 
 
 @pytest.fixture(scope="module")
@@ -81,15 +84,15 @@ def trained():
     seen = []  # what a callback sees when it samples the generator at the end of an epoch
     sampler = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: seen.append(model.generator.predict(z, verbose=0)))
-    history = model.fit(real_data(48), batch_size=16, epochs=EPOCHS, verbose=0, callbacks=[sampler])
+    history = model.fit(real_data(N_REAL), batch_size=BATCH, epochs=EPOCHS, verbose=0, callbacks=[sampler])
     return {"model": model, "history": history.history, "seen": seen, "z": z,
             "seed_before": seed_before}
 
 
 def test_each_network_takes_its_number_of_optimizer_steps(trained):
     model = trained["model"]
-    assert int(_numpy(model.critic_optimizer.iterations)) == EPOCHS * BATCHES * CRITIC_STEPS
-    assert int(_numpy(model.generator_optimizer.iterations)) == EPOCHS * BATCHES
+    assert int(_numpy(model.critic_optimizer.iterations)) == EPOCHS * GENERATOR_STEPS * CRITIC_STEPS
+    assert int(_numpy(model.generator_optimizer.iterations)) == EPOCHS * GENERATOR_STEPS
 
 
 def test_history_has_finite_losses_per_epoch(trained):
@@ -121,6 +124,69 @@ def test_trained_generator_predicts_and_saves(trained, tmp_path):
     model.generator.save(path)
     np.testing.assert_allclose(keras.models.load_model(path).predict(z, verbose=0), images,
                                rtol=1e-5, atol=1e-6)
+
+
+# -- a fresh real batch for every critic step (Algorithm 1 of WGAN and WGAN-GP) ----------------
+def mean_reader_gan(critic_steps, lr=0.01):
+    """A critic f(x) = w * x with loss -mean(f(real)): each SGD step adds lr * mean(real batch) to w.
+
+    So after one generator step, w - w0 = lr * (sum over critic steps of the mean of the real
+    images that step saw).
+    """
+    inputs = keras.Input((1,))
+    dense = layers.Dense(1, use_bias=False, name="w")
+    critic = keras.Model(inputs, dense(inputs))
+    dense.set_weights([np.zeros((1, 1), "float32")])
+    model = AdversarialModel(make_generator(), critic,
+                             critic_loss=lambda real, fake: -ops.mean(real) + 0.0 * ops.mean(fake),
+                             generator_loss=wasserstein_generator_loss, latent_dim=LATENT,
+                             critic_steps=critic_steps, seed=0)
+    model.compile(critic_optimizer=keras.optimizers.SGD(lr), generator_optimizer=keras.optimizers.SGD(lr))
+    return model, dense
+
+
+class ConstantBatches(keras.utils.PyDataset):
+    """Batch i holds `size` copies of values[i]."""
+
+    def __init__(self, values, size):
+        super().__init__()
+        self.values, self.size = values, size
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, i):
+        return np.full((self.size, 1), self.values[i], "float32")
+
+
+@pytest.mark.parametrize("source", ["arrays", "pydataset"])
+def test_each_critic_step_sees_different_real_images(source):
+    """Real batches of 1s, 10s and 100s: w grows by lr * 111 only if each step saw its own batch
+    (the same batch three times would give 3, 30 or 300)."""
+    model, dense = mean_reader_gan(critic_steps=3)
+    values, size = [1.0, 10.0, 100.0], 4
+    if source == "arrays":
+        x = np.repeat(np.array(values, "float32"), size)[:, None]  # 12 rows, in order
+        model.fit(x, batch_size=size, epochs=1, shuffle=False, verbose=0)
+    else:
+        model.fit(ConstantBatches(values, size), epochs=1, verbose=0)
+    assert int(_numpy(model.generator_optimizer.iterations)) == 1, "12 images = 3 critic steps of 4"
+    assert int(_numpy(model.critic_optimizer.iterations)) == 3
+    assert dense.get_weights()[0][0, 0] == pytest.approx(0.01 * 111.0, rel=1e-4)
+
+
+def test_an_epoch_is_one_pass_and_a_short_last_batch_is_split_evenly():
+    model, dense = mean_reader_gan(critic_steps=3)
+    x = np.ones((30, 1), "float32")  # batches of 4 * 3 = 12: two full groups and one of 6
+    model.fit(x, batch_size=4, epochs=2, verbose=0)
+    assert int(_numpy(model.generator_optimizer.iterations)) == 2 * 3
+    assert int(_numpy(model.critic_optimizer.iterations)) == 2 * 3 * 3
+    assert dense.get_weights()[0][0, 0] == pytest.approx(0.01 * 18, rel=1e-4)
+    parts = model.split_real(np.arange(7, dtype="float32")[:, None])
+    assert [_numpy(p)[:, 0].tolist() for p in parts] == [[0, 1, 2], [3, 4, 5], [6, 0, 1]]
+    pairs = model.split_real((np.arange(6), np.arange(6) * 10))
+    assert [(_numpy(a).tolist(), _numpy(b).tolist()) for a, b in pairs] == [
+        ([0, 1], [0, 10]), ([2, 3], [20, 30]), ([4, 5], [40, 50])]
 
 
 # -- the gradient penalty ---------------------------------------------------------------------
@@ -275,3 +341,76 @@ def test_compile_needs_two_separate_optimizers_and_no_loss():
     with pytest.raises(ValueError):
         AdversarialModel(make_generator(), make_critic(), bce_critic_loss, bce_generator_loss,
                          latent_dim=LATENT, critic_steps=0)
+
+
+# -- loss_and_gradients: one step written out by hand (04_01) ----------------------------------
+def tiny_linear_model(w, b):
+    """y = x . w + b, with weights set by hand."""
+    inputs = keras.Input((len(w),))
+    dense = layers.Dense(1, name="linear")
+    model = keras.Model(inputs, dense(inputs))
+    dense.set_weights([np.asarray(w, "float32").reshape(-1, 1), np.asarray([b], "float32")])
+    return model
+
+
+def test_loss_and_gradients_of_a_linear_model_match_the_gradient_by_hand():
+    rng = np.random.default_rng(0)
+    w, b = np.array([0.5, -1.0, 2.0]), 0.3
+    x = rng.normal(size=(8, 3)).astype("float32")
+    t = rng.normal(size=(8, 1)).astype("float32")
+    model = tiny_linear_model(w, b)
+    loss, (grad_w, grad_b) = loss_and_gradients(
+        lambda: ops.mean(ops.square(model(x) - t)), model.trainable_variables)
+    error = x @ w[:, None] + b - t                      # (8, 1)
+    assert float(_numpy(loss)) == pytest.approx(float(np.mean(error ** 2)), rel=1e-5)
+    np.testing.assert_allclose(_numpy(grad_w), 2 / 8 * x.T @ error, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(_numpy(grad_b), [2 / 8 * error.sum()], rtol=1e-4, atol=1e-6)
+    # The weights themselves are untouched until an optimiser applies the gradients.
+    np.testing.assert_allclose(model.get_weights()[0][:, 0], w, rtol=1e-6)
+    keras.optimizers.SGD(0.1).apply([grad_w, grad_b], model.trainable_variables)
+    np.testing.assert_allclose(model.get_weights()[0], w[:, None] - 0.1 * 2 / 8 * x.T @ error, rtol=1e-4)
+
+
+def test_loss_and_gradients_gives_zeros_for_unused_variables_and_refuses_bad_input():
+    model, other = tiny_linear_model([1.0, 2.0], 0.0), tiny_linear_model([3.0, 4.0], 1.0)
+    x = np.ones((2, 2), "float32")
+    _, grads = loss_and_gradients(lambda: ops.sum(model(x)),
+                                  model.trainable_variables + other.trainable_variables)
+    assert len(grads) == 4
+    np.testing.assert_allclose(_numpy(grads[0])[:, 0], [2.0, 2.0])
+    assert not _numpy(grads[2]).any() and not _numpy(grads[3]).any()
+    with pytest.raises(ValueError, match="scalar"):
+        loss_and_gradients(lambda: model(x), model.trainable_variables)
+    with pytest.raises(ValueError, match="no variables"):
+        loss_and_gradients(lambda: ops.sum(model(x)), [])
+    with pytest.raises(TypeError, match="keras.Variable"):
+        loss_and_gradients(lambda: ops.sum(model(x)), [x])
+
+
+def test_loss_and_gradients_keeps_batch_norm_statistics_and_dropout_seeds():
+    """Variables that the loss assigns (not differentiated) are written back, on JAX too."""
+    inputs = keras.Input((2,))
+    hidden = layers.BatchNormalization(name="bn")(layers.Dense(4)(inputs))
+    model = keras.Model(inputs, layers.Dense(1)(layers.Dropout(0.5, seed=1, name="drop")(hidden)))
+    x = np.random.default_rng(0).normal(3.0, 1.0, size=(16, 2)).astype("float32")
+    seed = model.get_layer("drop").seed_generator.state
+    seed_before = _numpy(seed.value).copy()
+    loss, grads = loss_and_gradients(lambda: ops.mean(model(x, training=True)),
+                                     model.trainable_variables)
+    assert np.isfinite(float(_numpy(loss))) and all(np.isfinite(_numpy(g)).all() for g in grads)
+    assert np.abs(_numpy(model.get_layer("bn").moving_mean.value)).max() > 1e-3
+    assert not np.array_equal(_numpy(seed.value), seed_before)
+
+
+def test_loss_and_gradients_with_respect_to_an_input_held_in_a_variable():
+    """04_03 differentiates the critic with respect to its input (the slope the penalty uses)."""
+    w = np.array([0.5, -2.0, 1.0])
+    critic = tiny_linear_model(w, 0.3)
+    x = keras.Variable(np.random.default_rng(1).normal(size=(4, 3)).astype("float32"), trainable=False)
+    _, (slopes,) = loss_and_gradients(lambda: ops.sum(critic(x)), [x])
+    np.testing.assert_allclose(_numpy(slopes), np.tile(w, (4, 1)), rtol=1e-6)
+
+
+def test_public_names():
+    assert {"AdversarialModel", "gradient_penalty", "loss_and_gradients"} <= set(adversarial.__all__)
+    assert "04_03" in gradient_penalty.__doc__ and "04_01" in loss_and_gradients.__doc__

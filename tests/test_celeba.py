@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from utils import data
+from utils.data import images
 
 N_IMAGES = 12
 SPLIT = [0] * 6 + [1] * 2 + [2] * 4  # train, validation, test
@@ -39,7 +40,7 @@ def _jpeg(i: int) -> bytes:
 
 def attribute_text(values=ATTRIBUTES, names=NAMES, count=None) -> str:
     """``list_attr_celeba.txt`` as the official file writes it (count, names, then rows of 1 / -1)."""
-    lines = [str(len(names) if count is None else count), " ".join(data.CELEBA_ATTRIBUTES) + " "]
+    lines = [str(len(names) if count is None else count), " ".join(images.CELEBA_ATTRIBUTES) + " "]
     for name, row in zip(names, values):
         lines.append(name + " " + " ".join(f"{1 if v else -1:2d}" for v in row))
     return "\n".join(lines) + "\n"
@@ -109,10 +110,10 @@ def test_attribute_file_is_parsed_into_zeros_and_ones(tmp_path):
     path = tmp_path / "list_attr_celeba.txt"
     path.write_text(attribute_text())
 
-    files, values, names = data.read_celeba_attributes(path)
+    files, values, names = images.read_celeba_attributes(path)
 
     assert list(files) == NAMES
-    assert names == data.CELEBA_ATTRIBUTES and len(names) == 40
+    assert names == images.CELEBA_ATTRIBUTES and len(names) == 40
     assert values.dtype == np.int8 and values.shape == (N_IMAGES, 40)
     assert set(np.unique(values)) <= {0, 1}
     np.testing.assert_array_equal(values, ATTRIBUTES)  # -1 became 0, 1 stayed 1
@@ -121,7 +122,7 @@ def test_attribute_file_is_parsed_into_zeros_and_ones(tmp_path):
 def test_partition_file_is_parsed(tmp_path):
     path = tmp_path / "list_eval_partition.txt"
     path.write_text(partition_text())
-    files, split = data.read_celeba_partition(path)
+    files, split = images.read_celeba_partition(path)
     assert list(files) == NAMES
     assert split.tolist() == SPLIT
 
@@ -158,7 +159,7 @@ def test_corrupt_attribute_file_is_refused_clearly(tmp_path, kind):
     path.write_text(_corrupt(kind))
 
     with pytest.raises(data.DataUnavailable) as info:
-        data.read_celeba_attributes(path)
+        images.read_celeba_attributes(path)
 
     message = str(info.value)
     assert str(path) in message and "not a valid CelebA file" in message
@@ -173,7 +174,7 @@ def test_corrupt_partition_file_is_refused(tmp_path, text):
     path = tmp_path / "list_eval_partition.txt"
     path.write_text(text)
     with pytest.raises(data.DataUnavailable, match="not a valid CelebA file"):
-        data.read_celeba_partition(path)
+        images.read_celeba_partition(path)
 
 
 def test_loader_refuses_a_corrupt_attribute_file_even_with_a_matching_checksum(fake_celeba):
@@ -313,5 +314,5 @@ def test_registry_entry_names_official_sources_and_checksums():
         assert file.size > 0
         assert f"id={file_id}" in file.urls[0], "the official Google Drive file comes first"
         assert len(file.urls) >= 2, "with at least one fallback"
-    assert data.class_names("celeba") == data.CELEBA_ATTRIBUTES
+    assert data.class_names("celeba") == images.CELEBA_ATTRIBUTES
     assert "Smiling" in celeba.class_names and "Eyeglasses" in celeba.class_names

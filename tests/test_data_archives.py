@@ -1,4 +1,4 @@
-"""utils.data.safe_extract (tar archives) and utils.data.read_idx (the MNIST file format)."""
+"""utils.archives.safe_extract (tar archives) and utils.images.read_idx (the MNIST file format)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from utils import data
+from utils.data import archives, images
 
 # --------------------------------------------------------------------------- safe_extract
 
@@ -47,7 +48,7 @@ def test_safe_extract_good_archive(tmp_path):
     ])
     dest = tmp_path / "out" / "extracted"
 
-    result = data.safe_extract(archive, dest)
+    result = archives.safe_extract(archive, dest)
 
     assert result == dest
     assert (dest / "pkg" / "a.txt").read_bytes() == b"alpha"
@@ -60,7 +61,7 @@ def test_safe_extract_existing_destination_is_kept(tmp_path):
     dest = tmp_path / "extracted"
     dest.mkdir()
     (dest / "a.txt").write_bytes(b"old")
-    assert data.safe_extract(archive, dest) == dest
+    assert archives.safe_extract(archive, dest) == dest
     assert (dest / "a.txt").read_bytes() == b"old"
 
 
@@ -85,7 +86,7 @@ def test_safe_extract_refuses_escaping_members(tmp_path, kind):
     dest = work / "extracted"
 
     with pytest.raises(data.DataUnavailable) as info:
-        data.safe_extract(archive, dest)
+        archives.safe_extract(archive, dest)
 
     assert str(archive) in str(info.value)
     _nothing_left(dest)
@@ -98,7 +99,7 @@ def test_safe_extract_refuses_dotdot_at_top(tmp_path):
     archive = _tar(tmp_path / "evil.tar.gz", [("../evil.txt", b"pwned")])
     dest = tmp_path / "work" / "extracted"
     with pytest.raises(data.DataUnavailable, match="unsafe path"):
-        data.safe_extract(archive, dest)
+        archives.safe_extract(archive, dest)
     _nothing_left(dest)
     assert not (tmp_path / "work" / "evil.txt").exists()
     assert not (tmp_path / "evil.txt").exists()
@@ -119,7 +120,7 @@ def test_read_idx_round_trip(tmp_path, gz):
     path = tmp_path / ("x-idx3-ubyte" + (".gz" if gz else ""))
     path.write_bytes(gzip.compress(raw) if gz else raw)
 
-    result = data.read_idx(path)
+    result = images.read_idx(path)
 
     assert result.dtype == np.uint8
     assert result.shape == (3, 5, 4)
@@ -130,7 +131,7 @@ def test_read_idx_labels_one_dimensional(tmp_path):
     labels = np.arange(10, dtype=np.uint8)
     path = tmp_path / "y-idx1-ubyte.gz"
     path.write_bytes(gzip.compress(_idx_bytes(labels)))
-    np.testing.assert_array_equal(data.read_idx(path), labels)
+    np.testing.assert_array_equal(images.read_idx(path), labels)
 
 
 def test_read_idx_truncated_body_is_rejected(tmp_path):
@@ -138,11 +139,11 @@ def test_read_idx_truncated_body_is_rejected(tmp_path):
     path = tmp_path / "trunc-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(_idx_bytes(array)[:-10]))
     with pytest.raises(data.DataUnavailable, match="truncated"):
-        data.read_idx(path)
+        images.read_idx(path)
 
 
 def test_read_idx_wrong_type_is_rejected(tmp_path):
     path = tmp_path / "float-idx1-ubyte"
     path.write_bytes(bytes([0, 0, 0x0D, 1]) + (2).to_bytes(4, "big") + b"\x00" * 8)
     with pytest.raises(data.DataUnavailable, match="not an IDX file"):
-        data.read_idx(path)
+        images.read_idx(path)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from utils import data
+from utils.data import fetch, registry
 
 
 def _npz_bytes(**arrays) -> bytes:
@@ -20,11 +21,11 @@ def _npz_bytes(**arrays) -> bytes:
     return buffer.getvalue()
 
 
-def _fake(name, file_name, content, **kwargs) -> data.Dataset:
+def _fake(name, file_name, content, **kwargs) -> registry.Dataset:
     real = data.REGISTRY[name]
-    return data.Dataset(
+    return registry.Dataset(
         name=name, title=real.title, homepage=real.homepage,
-        files=(data.RemoteFile(file_name, (f"https://primary.invalid/{file_name}",),
+        files=(registry.RemoteFile(file_name, (f"https://primary.invalid/{file_name}",),
                                hashlib.sha256(content).hexdigest()),),
         class_names=real.class_names, **kwargs,
     )
@@ -46,7 +47,7 @@ def fake_mnist_subset(monkeypatch, mirror):
     x_train = np.broadcast_to(y_train[:, None, None], (40, 28, 28)).astype(np.uint8)
     x_test = np.broadcast_to(y_test[:, None, None], (20, 28, 28)).astype(np.uint8)
     content = _npz_bytes(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    subset = data.RemoteFile("mnist_subset.npz", (), hashlib.sha256(content).hexdigest())
+    subset = registry.RemoteFile("mnist_subset.npz", (), hashlib.sha256(content).hexdigest())
     fake = _fake("mnist", "mnist.npz", b"official bytes we do not have", subset=subset, fast_sizes=(12, 6))
     monkeypatch.setitem(data.REGISTRY, "mnist", fake)
     (mirror / "mnist").mkdir()
@@ -156,12 +157,45 @@ def test_official_cifar10_archive_from_mirror(monkeypatch, mirror, isolated_env,
     np.testing.assert_array_equal(x_train, np.concatenate([images[f"data_batch_{i}"] for i in range(1, 6)]))
     np.testing.assert_array_equal(y_train, np.concatenate([labels[f"data_batch_{i}"] for i in range(1, 6)]))
     np.testing.assert_array_equal(x_test, images["test_batch"])
-    extracted = isolated_env["cache"] / "cifar10" / "extracted" / "cifar-10-batches-py"
-    assert (extracted / "test_batch").is_file(), "the archive is unpacked into the cache"
-
-    again = _split(data.load_cifar10())  # the unpacked folder is reused
-    np.testing.assert_array_equal(again[0], x_train)
+    assert not (isolated_env["cache"] / "cifar10").exists(), "the batches are read from the archive, not unpacked"
     assert net.calls == []
+
+
+class _Planted:
+    """A pickle that runs code when loaded: it creates the file ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_cifar10_never_unpickles_a_file_planted_in_the_old_extracted_folder(monkeypatch, mirror, isolated_env,
+                                                                           tmp_path):
+    (mirror / "cifar10").mkdir()
+    archive, images, _ = _cifar_archive(mirror / "cifar10" / "cifar-10-python.tar.gz")
+    monkeypatch.setitem(data.REGISTRY, "cifar10", _fake("cifar10", "cifar-10-python.tar.gz", archive.read_bytes()))
+    marker = tmp_path / "planted_code_ran"
+    planted = isolated_env["cache"] / "cifar10" / "extracted" / "cifar-10-batches-py"  # where old versions unpacked
+    planted.mkdir(parents=True)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        (planted / name).write_bytes(pickle.dumps(_Planted(marker)))
+
+    x_train, _, x_test, _ = _split(data.load_cifar10())
+
+    assert not marker.exists(), "a planted pickle was loaded"
+    np.testing.assert_array_equal(x_test, images["test_batch"])
+    assert len(x_train) == 20
+
+
+def test_cifar10_refuses_stand_ins(monkeypatch, tmp_path):
+    """Its batches are pickles: only the checksum-checked archive may be unpickled."""
+    folder = tmp_path / "standins" / "cifar10"
+    folder.mkdir(parents=True)
+    _cifar_archive(folder / "cifar-10-python.tar.gz")
+    monkeypatch.setenv("GDL_STANDIN_DATA", str(tmp_path / "standins"))
+    assert data.availability("cifar10", download_missing=False) is not None
 
 
 # --------------------------------------------------------------------------- the real mirror
@@ -261,6 +295,6 @@ def test_real_mirror_files_match_registry(real_mirror):
         for file in (*dataset.files, *([dataset.subset] if dataset.subset else [])):
             path = real_mirror / dataset.name / file.name
             if path.is_file() and path.stat().st_size < 5_000_000:  # the big ones are read above
-                assert data.sha256_of(path) == file.sha256, path
+                assert fetch.sha256_of(path) == file.sha256, path
                 checked += 1
     assert checked >= 3

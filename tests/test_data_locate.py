@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from utils import data
+from utils.data import fetch
 
 CONTENT = b"the official bytes of a toy data set\n" * 50
 OTHER = b"the second file of a toy data set\n" * 30
@@ -65,9 +66,10 @@ def test_download_when_nothing_is_local_then_cache_is_used(make_dataset, isolate
     assert first.paths == {"a.bin": target}
     assert target.read_bytes() == CONTENT
     assert net.urls == [ds.files[0].urls[0]]
-    # The download goes to a temporary *.part file beside the target, renamed when checked.
+    # The download goes to a temporary file in a *.part folder beside the target, moved when checked.
     (_, dest), = net.calls
-    assert dest.parent == target.parent and dest.name.endswith(".part") and dest != target
+    assert dest.parent.parent == target.parent and dest.parent.name.startswith("a.bin.")
+    assert dest.parent.name.endswith(".part") and dest != target
     assert net.target_existed_during_download == [False]
     assert _leftovers(isolated_env["cache"]) == ["a.bin"]
 
@@ -155,32 +157,96 @@ def test_offline_with_an_empty_mirror_names_the_mirror_path(make_dataset, mirror
     assert str(mirror.resolve() / ds.name / "a.bin") in str(info.value)
 
 
-@pytest.mark.parametrize("damage", ["wrong bytes", "truncated"])
-def test_corrupt_cached_file_is_refused(make_dataset, isolated_env, net, damage):
-    ds = make_dataset("toy_corrupt_" + damage.replace(" ", "_"), {"a.bin": CONTENT})
+def _damaged(damage: str) -> bytes:
     bad = bytearray(CONTENT)
     if damage == "wrong bytes":
         bad[10] ^= 0xFF  # same length, one byte flipped
     else:
         bad = bad[: len(bad) // 2]
-    path = _put(isolated_env["cache"], ds.name, "a.bin", bytes(bad))
-    net.serve(ds.files[0].urls[0], CONTENT)
+    return bytes(bad)
+
+
+@pytest.mark.parametrize("damage", ["wrong bytes", "truncated"])
+def test_corrupt_cached_file_is_refused_and_named(make_dataset, isolated_env, net, damage):
+    ds = make_dataset("toy_corrupt_" + damage.replace(" ", "_"), {"a.bin": CONTENT})
+    path = _put(isolated_env["cache"], ds.name, "a.bin", _damaged(damage))  # no mirror, the download fails
 
     with pytest.raises(data.ChecksumError) as info:
         data.locate(ds.name)
 
+    message = str(info.value)
     assert isinstance(info.value, data.DataUnavailable)
-    assert str(path) in str(info.value)
-    assert path.read_bytes() == bytes(bad), "the corrupt file is reported, not silently replaced"
-    assert data.availability(ds.name) == str(info.value)
+    assert str(path) in message and "corrupt or truncated" in message
+    assert "Delete it from the cache" in message, "what to do about the bad copy"
+    assert net.urls == list(ds.files[0].urls), "a bad cached copy does not stop the download"
+    assert path.read_bytes() == _damaged(damage), "a failed download leaves the copy as it was"
+    assert data.availability(ds.name) == message
+
+
+def test_corrupt_cached_file_does_not_hide_a_good_mirror_copy(make_dataset, isolated_env, mirror, net, capsys):
+    ds = make_dataset("toy_corrupt_cache_good_mirror", {"a.bin": CONTENT})
+    bad = _put(isolated_env["cache"], ds.name, "a.bin", _damaged("wrong bytes"))
+    good = _put(mirror, ds.name, "a.bin", CONTENT)
+
+    located = data.locate(ds.name)
+
+    assert located.where == "mirror" and located.paths == {"a.bin": good}
+    assert net.calls == []
+    out = capsys.readouterr().out
+    assert "WARNING" in out and str(bad) in out, "the bad cached copy is reported"
+    assert data.availability(ds.name) is None
+
+
+def test_corrupt_cached_file_is_replaced_by_a_good_download(make_dataset, isolated_env, net, capsys):
+    ds = make_dataset("toy_corrupt_cache_download", {"a.bin": CONTENT})
+    bad = _put(isolated_env["cache"], ds.name, "a.bin", _damaged("truncated"))
+    net.serve(ds.files[0].urls[0], CONTENT)
+
+    located = data.locate(ds.name)
+
+    assert located.where == "download" and located.paths == {"a.bin": bad}
+    assert bad.read_bytes() == CONTENT
+    assert str(bad) in capsys.readouterr().out
+    assert _leftovers(isolated_env["cache"]) == ["a.bin"]
 
 
 def test_corrupt_mirror_file_is_refused(make_dataset, mirror):
     ds = make_dataset("toy_corrupt_mirror", {"a.bin": CONTENT})
     path = _put(mirror, ds.name, "a.bin", CONTENT[:-1])
+    (mirror / ds.name / "SOURCE.md").write_text("# where a.bin comes from\n")
     with pytest.raises(data.ChecksumError, match="corrupt or truncated") as info:
         data.locate(ds.name)
-    assert str(path.resolve()) in str(info.value)
+    message = str(info.value)
+    assert str(path.resolve()) in message
+    assert "The mirror's copy is damaged" in message and "SOURCE.md" in message
+    assert message.index(str(path.resolve())) < message.index("tried "), "the bad copy is named first"
+
+
+def test_corrupt_mirror_subset_points_to_its_source_note(make_dataset, isolated_env, mirror, net):
+    ds = make_dataset("toy_bad_subset", {"a.bin": CONTENT}, subset=b"subset bytes")
+    path = _put(mirror, ds.name, "toy_bad_subset_subset.npz", b"subset bytez")
+    note = mirror / ds.name / "SOURCE.md"
+    note.write_text("# toy subset: how it was made, sha256\n")
+
+    message = data.availability(ds.name, download_missing=False)
+
+    assert message is not None and str(path.resolve()) in message
+    lines = message.splitlines()
+    advice = lines[next(i for i, line in enumerate(lines) if str(path.resolve()) in line) + 1]
+    assert str(note.resolve()) in advice, "the advice for the subset is its SOURCE.md"
+    assert "cache" not in advice and "http" not in advice, "not: download it from an official URL into the cache"
+    with pytest.raises(data.ChecksumError):
+        data.locate(ds.name, download_missing=False)
+
+
+def test_corrupt_subset_falls_through_to_a_download(make_dataset, isolated_env, mirror, net):
+    ds = make_dataset("toy_bad_subset_download", {"a.bin": CONTENT}, subset=b"subset bytes")
+    _put(mirror, ds.name, "toy_bad_subset_download_subset.npz", b"subset bytez")
+    net.serve(ds.files[0].urls[0], CONTENT)
+
+    located = data.locate(ds.name)
+
+    assert located.kind == "official" and located.where == "download"
 
 
 def test_download_with_wrong_bytes_leaves_nothing(make_dataset, isolated_env, net):
@@ -219,15 +285,20 @@ def test_availability(make_dataset, mirror, net):
 
 
 def test_sha256_of_and_verify(tmp_path, make_dataset):
+    import dataclasses
     import hashlib
 
     ds = make_dataset("toy_verify", {"a.bin": CONTENT})
     path = tmp_path / "a.bin"
     path.write_bytes(CONTENT)
-    assert data.sha256_of(path, chunk=7) == hashlib.sha256(CONTENT).hexdigest()
-    assert data.verify(path, ds.files[0].sha256, ds, ds.files[0]) == path
+    assert fetch.sha256_of(path) == hashlib.sha256(CONTENT).hexdigest()
+    assert fetch.verify(path, ds.files[0], ds) == path
     with pytest.raises(data.ChecksumError):
-        data.verify(path, "0" * 64, ds, ds.files[0])
+        fetch.verify(path, dataclasses.replace(ds.files[0], sha256="0" * 64), ds)
+    md5_only = dataclasses.replace(ds.files[0], sha256="", md5=hashlib.md5(CONTENT).hexdigest())
+    assert fetch.verify(path, md5_only, ds) == path
+    with pytest.raises(data.ChecksumError, match="no checksum"):
+        fetch.verify(path, dataclasses.replace(ds.files[0], sha256=""), ds)
 
 
 def test_class_names_of_real_data_sets():
@@ -248,6 +319,7 @@ def test_availability_without_download_never_touches_the_network(make_dataset, n
 
 def test_download_size_sums_registered_sizes_and_is_none_when_unknown():
     assert data.download_size("aesop") == 236_676
+    assert data.download_size("glove") == 862_182_613, "big: collecting tests never downloads it"
     unknown = [name for name, ds in data.REGISTRY.items() if not all(f.size for f in ds.files)]
     for name in unknown:
         assert data.download_size(name) is None

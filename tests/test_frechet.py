@@ -50,8 +50,12 @@ def test_diagonal_covariances_reduce_to_the_one_dimensional_formula():
 def test_identical_statistics_give_zero_even_when_singular():
     rng = np.random.default_rng(0)
     features = rng.normal(size=(5, 20))  # 5 samples, 20 features: a singular covariance
-    mu, sigma = feature_statistics(features)
+    mu, sigma = feature_statistics(features, allow_singular=True)
     assert frechet_distance_from_statistics(mu, sigma, mu, sigma) == pytest.approx(0.0, abs=1e-9)
+    # Stored as float32 and read back: round-off makes tiny negative eigenvalues; still accepted.
+    sigma32 = sigma.astype("float32")
+    assert np.linalg.eigvalsh(sigma32.astype("float64")).min() < 0
+    assert frechet_distance_from_statistics(mu, sigma32, mu, sigma) == pytest.approx(0.0, abs=1e-4)
 
 
 def test_samples_estimate_the_closed_form_and_the_distance_is_symmetric():
@@ -74,9 +78,48 @@ def test_statistics_flatten_images_and_reject_a_single_sample():
         frechet_distance(np.zeros((4, 3)), np.zeros((4, 2)))
 
 
-def test_importing_frechet_needs_no_framework():
-    """The distance is plain NumPy; Keras is imported only by feature_extractor()."""
-    code = ("import json, sys, utils.frechet; "
+# -- bad input: one clear message instead of nan or 0.0 ------------------------------------------
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_features_are_refused(bad):
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(50, 3)), rng.normal(size=(50, 3))
+    a[7, 1] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        frechet_distance(a, b)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        frechet_distance_from_statistics(np.array([0.0, bad]), np.eye(2), np.zeros(2), np.eye(2))
+
+
+def test_a_matrix_that_is_not_a_covariance_is_refused():
+    mu = np.zeros(2)
+    not_psd = np.array([[1.0, 2.0], [2.0, 1.0]])  # eigenvalues 3 and -1
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        frechet_distance_from_statistics(mu, not_psd, mu, np.eye(2))
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        frechet_distance_from_statistics(mu, np.eye(2), mu, -np.eye(2))
+    with pytest.raises(ValueError, match="not symmetric"):
+        frechet_distance_from_statistics(mu, np.array([[1.0, 0.5], [0.0, 1.0]]), mu, np.eye(2))
+
+
+def test_transposed_features_are_refused_unless_allowed():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(300, 8)), rng.normal(1.0, 1.0, size=(300, 8))
+    with pytest.raises(ValueError, match="transpose"):
+        frechet_distance(a.T, b.T)  # (8, 300): 8 "samples" of 300 "features"
+    with pytest.raises(ValueError, match="transpose"):
+        feature_statistics(a[:5])
+    assert frechet_distance(a[:5], b[:5], allow_singular=True) > 0
+
+
+def test_frechet_module_needs_no_framework():
+    """The distance is plain NumPy; Keras is imported only by feature_extractor().
+
+    (``import utils`` itself imports Keras, so the module file is loaded on its own.)
+    """
+    code = ("import importlib.util, json, sys; "
+            "spec = importlib.util.spec_from_file_location('frechet', 'utils/frechet.py'); "
+            "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); "
+            "assert module.frechet_distance([[0.0], [1.0]], [[0.0], [1.0]]) == 0.0; "
             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} "
             "& {'tensorflow', 'jax', 'keras', 'torch'})))")
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],

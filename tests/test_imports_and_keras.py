@@ -1,4 +1,5 @@
-"""`import utils` stays light, and the Keras backend can actually learn."""
+"""What `import utils` imports (Keras and the chosen backend, nothing else heavy),
+and that the Keras backend can actually learn."""
 
 from __future__ import annotations
 
@@ -23,16 +24,26 @@ print(json.dumps(heavy()))
 """
 
 
-def _heavy_modules_after(statement: str) -> list[str]:
+def _pythonpath() -> str:
+    """The repository first, then whatever was set (e.g. the JAX passes' TensorFlow blocker)."""
+    return os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+
+
+def _heavy_modules_after(statement: str, **env) -> list[str]:
     code = _PROBE.format(statement=statement, heavy=HEAVY)
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                            timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+                            timeout=300, env={**os.environ, "PYTHONPATH": _pythonpath(), **env})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_import_utils_does_not_import_a_framework():
-    assert _heavy_modules_after("import utils; from utils import data, runs, settings, start_run") == []
+def test_import_utils_on_jax_imports_keras_and_jax_but_not_tensorflow():
+    """`import utils` registers the course's Keras layers, so it imports Keras -- on the
+    backend set before it (here JAX), and never TensorFlow, which need not be installed."""
+    statement = ("import utils; from utils import data, runs, settings, start_run; import keras; "
+                 "assert keras.backend.backend() == 'jax', keras.backend.backend(); "
+                 "assert keras.saving.get_registered_object('gdl>Sampling') is utils.layers.Sampling")
+    assert _heavy_modules_after(statement, KERAS_BACKEND="jax") == ["jax", "jaxlib", "keras"]
 
 
 def test_import_probe_can_see_a_framework():

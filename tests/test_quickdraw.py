@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from utils import data
+from utils.data import images, registry
 
 
 def _npy_bytes(array) -> bytes:
@@ -31,9 +32,9 @@ def fake_quickdraw(monkeypatch, mirror):
         content = _npy_bytes(_drawings(12, 10 + i))
         (mirror / "quickdraw").mkdir(exist_ok=True)
         (mirror / "quickdraw" / f"{category}.npy").write_bytes(content)
-        files.append(data.RemoteFile(f"{category}.npy", (f"https://primary.invalid/{category}.npy",),
+        files.append(registry.RemoteFile(f"{category}.npy", (f"https://primary.invalid/{category}.npy",),
                                      hashlib.sha256(content).hexdigest(), size=len(content)))
-    fake = data.Dataset(name="quickdraw", title=real.title, homepage=real.homepage, files=tuple(files),
+    fake = registry.Dataset(name="quickdraw", title=real.title, homepage=real.homepage, files=tuple(files),
                         fast_sizes=(3, 2), class_names=real.class_names)
     monkeypatch.setitem(data.REGISTRY, "quickdraw", fake)
     return mirror
@@ -105,12 +106,12 @@ def test_reader_refuses_files_that_are_not_bitmaps(tmp_path):
     garbage = tmp_path / "garbage.npy"
     garbage.write_bytes(b"this is not a numpy file" * 10)
     with pytest.raises(data.DataUnavailable, match="not a Quick Draw bitmap file"):
-        data.read_quickdraw_bitmaps(garbage)
+        images.read_quickdraw_bitmaps(garbage)
     wrong_shape = tmp_path / "wrong.npy"
     np.save(wrong_shape, np.zeros((4, 28, 28), dtype=np.uint8))
     with pytest.raises(data.DataUnavailable, match=r"expected uint8 \(N, 784\)"):
-        data.read_quickdraw_bitmaps(wrong_shape)
+        images.read_quickdraw_bitmaps(wrong_shape)
     floats = tmp_path / "floats.npy"
     np.save(floats, np.zeros((4, 784), dtype=np.float32))
     with pytest.raises(data.DataUnavailable, match="expected uint8"):
-        data.read_quickdraw_bitmaps(floats)
+        images.read_quickdraw_bitmaps(floats)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from utils import data, start_run
+from utils.data import archives, images
 
 
 def test_download_error_without_message_still_tries_fallback(make_dataset, net):
@@ -63,7 +64,7 @@ def test_read_idx_truncated_header_is_data_unavailable(tmp_path):
     full_header = bytes([0, 0, 8, 3]) + (10).to_bytes(4, "big") + (28).to_bytes(4, "big") + (28).to_bytes(4, "big")
     path.write_bytes(gzip.compress(full_header[:9]))
     with pytest.raises(data.DataUnavailable):
-        data.read_idx(path)
+        images.read_idx(path)
 
 
 def test_zip_entries_without_file_type_bits_are_plain_files(tmp_path):
@@ -75,7 +76,7 @@ def test_zip_entries_without_file_type_bits_are_plain_files(tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("folder/plain.txt", b"hello")
         assert stat.S_IFMT(zf.getinfo("folder/plain.txt").external_attr >> 16) == 0
-    out = data.safe_extract(archive, tmp_path / "out")
+    out = archives.safe_extract(archive, tmp_path / "out")
     assert (out / "folder" / "plain.txt").read_bytes() == b"hello"
 
 
@@ -89,5 +90,5 @@ def test_zip_symlink_entries_are_refused(tmp_path):
         info.external_attr = (stat.S_IFLNK | 0o777) << 16
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(data.DataUnavailable, match="link or special file"):
-        data.safe_extract(archive, tmp_path / "out")
+        archives.safe_extract(archive, tmp_path / "out")
     assert not (tmp_path / "out" / "link").exists()

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from utils import runs, start_run
+
 
 
 def test_run_root_follows_env(isolated_env):
@@ -33,19 +39,15 @@ def test_second_run_does_not_overwrite(isolated_env, capsys):
     first = start_run("03_gan")
     weights = first.file("model.keras")
     weights.write_bytes(b"trained for hours")
+    first.finish()
 
     second = start_run("03_gan")
-    third_empty = start_run("03_gan")  # _2 is still empty: reused, not _3
+    third = start_run("03_gan")  # _2 holds nothing yet, but the second run owns it
 
     assert second.path == isolated_env["runs"] / "03_gan_2"
-    assert third_empty.path == second.path
+    assert third.path == isolated_env["runs"] / "03_gan_3"
     assert weights.read_bytes() == b"trained for hours"
-    assert "already holds an earlier run" in capsys.readouterr().out
-
-    second.file("history.csv").write_text("epoch\n")
-    fourth = start_run("03_gan")
-    assert fourth.path == isolated_env["runs"] / "03_gan_3"
-    assert (second.path / "history.csv").exists()
+    assert "already holds a run" in capsys.readouterr().out
 
 
 def test_empty_existing_folder_is_reused(isolated_env):
@@ -53,17 +55,161 @@ def test_empty_existing_folder_is_reused(isolated_env):
     assert start_run("04_empty").path == isolated_env["runs"] / "04_empty"
 
 
-def test_overwrite_empties_the_folder(isolated_env):
+def test_overwrite_empties_a_finished_run(isolated_env):
     first = start_run("05_over")
     first.file("figures", "old.png").write_bytes(b"old")
     first.file("model.keras").write_bytes(b"old")
+    first.save_metrics({"x": 1}, dataset="toy")
 
     again = start_run("05_over", overwrite=True)
 
     assert again.path == isolated_env["runs"] / "05_over"
     assert again.path.is_dir()
-    assert list(again.path.iterdir()) == []
+    assert [p.name for p in again.path.iterdir()] == [runs.RUNNING]
     assert not (isolated_env["runs"] / "05_over_2").exists()
+    assert not [p for p in isolated_env["runs"].iterdir() if "removing" in p.name]
+
+
+def test_run_is_marked_running_until_it_writes_its_metrics(isolated_env):
+    run = start_run("05_markers")
+    owner = json.loads((run.path / runs.RUNNING).read_text())
+    assert owner["pid"] == os.getpid()
+    assert not run.complete and not (run.path / runs.COMPLETE).exists()
+
+    run.save_metrics({"loss": 0.1}, dataset="toy")  # every notebook's last act
+
+    assert run.complete
+    assert not (run.path / runs.RUNNING).exists()
+    assert "finished" in json.loads((run.path / runs.COMPLETE).read_text())
+    run.finish()  # again: harmless
+    assert run.complete
+
+
+def test_overwrite_never_removes_a_run_in_progress(isolated_env, capsys):
+    busy = start_run("05_busy")  # this process is alive: the run is in progress
+    busy.file("model.keras").write_bytes(b"half trained")
+
+    other = start_run("05_busy", overwrite=True)
+
+    assert other.path == isolated_env["runs"] / "05_busy_2"
+    assert (busy.path / "model.keras").read_bytes() == b"half trained"
+    assert (busy.path / runs.RUNNING).exists()
+    assert "still in progress" in capsys.readouterr().out
+
+
+def test_overwrite_replaces_an_interrupted_run(isolated_env):
+    """RUNNING left by a process that has ended (the run was interrupted) may be replaced."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead_pid = int(ended.stdout)
+    stale = start_run("05_stale")
+    stale.file("figures", "half.png").write_bytes(b"")
+    owner = json.loads((stale.path / runs.RUNNING).read_text())
+    (stale.path / runs.RUNNING).write_text(json.dumps({**owner, "pid": dead_pid}))
+
+    plain = start_run("05_stale")
+    assert plain.path.name == "05_stale_2", "without overwrite an interrupted run is kept"
+    again = start_run("05_stale", overwrite=True)
+    assert again.path == stale.path
+    assert [p.name for p in again.path.iterdir()] == [runs.RUNNING]
+
+
+def test_run_from_another_machine_or_unreadable_marker_counts_as_in_progress(isolated_env):
+    run = start_run("05_remote")
+    (run.path / runs.RUNNING).write_text(json.dumps({"pid": 1, "host": "another-machine"}))
+    assert runs._running_owner(run.path) == "process 1 on another-machine"
+    (run.path / runs.RUNNING).write_text("")  # a marker caught while being written
+    assert runs._running_owner(run.path) == "owner unknown"
+    assert start_run("05_remote", overwrite=True).path.name == "05_remote_2"
+
+
+def test_runs_started_together_in_threads_get_one_folder_each(isolated_env):
+    n = 8
+    barrier = threading.Barrier(n)
+    paths, errors = [], []
+
+    def start():
+        try:
+            barrier.wait()
+            run = start_run("12_race")
+            run.file("model.keras").write_bytes(b"mine")
+            paths.append(run.path)
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=start) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(paths)) == n, sorted(p.name for p in paths)
+    assert {p.name for p in paths} == {"12_race", *(f"12_race_{i}" for i in range(2, n + 1))}
+
+
+def _race(barrier, names):
+    barrier.wait()
+    names.put(start_run("13_race", overwrite=True).path.name)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks the test process (cheap on Linux)")
+def test_runs_started_together_in_processes_get_one_folder_each(isolated_env):
+    """Four processes start the same run at the same moment, all with overwrite=True."""
+    import multiprocessing
+
+    finished = start_run("13_race")
+    finished.save_metrics({"x": 1}, dataset="toy")  # a finished run the racers may replace
+    context = multiprocessing.get_context("fork")  # the children only touch files
+    barrier, names = context.Barrier(4), context.Queue()
+    racers = [context.Process(target=_race, args=(barrier, names)) for _ in range(4)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(timeout=60)
+    assert [racer.exitcode for racer in racers] == [0, 0, 0, 0]
+    got = sorted(names.get(timeout=5) for _ in racers)
+    assert got == ["13_race", "13_race_2", "13_race_3", "13_race_4"], got
+    for name in got:
+        assert (isolated_env["runs"] / name / runs.RUNNING).exists()
+
+
+def test_interrupted_figure_leaves_no_file(isolated_env):
+    class InterruptedFigure:
+        def savefig(self, path, **kwargs):
+            Path(path).write_bytes(b"")  # the file is created, then the run is stopped
+            raise KeyboardInterrupt
+
+    run = start_run("14_atomic")
+    with pytest.raises(KeyboardInterrupt):
+        run.save_figure(InterruptedFigure(), "samples")
+    assert list((run.path / "figures").iterdir()) == [], "no 0-byte figure, no temp file"
+
+
+def test_failed_model_save_keeps_the_earlier_model(isolated_env):
+    class FailingModel:
+        def save(self, path):
+            Path(path).write_bytes(b"half")
+            raise OSError("disk full")
+
+    run = start_run("14_model")
+    path = run.save_model(_tiny_model(compile=False))
+    good = path.read_bytes()
+    with pytest.raises(OSError, match="disk full"):
+        run.save_model(FailingModel())
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in run.path.iterdir()) == [runs.RUNNING, "model.keras"]
+
+
+def test_failed_history_and_metrics_leave_no_partial_file(isolated_env):
+    run = start_run("14_history")
+    with pytest.raises(ValueError):
+        run.save_history({"loss": [1.0, "not a number"]})
+    assert not (run.path / "history.csv").exists()
+    with pytest.raises(TypeError):
+        run.save_metrics({"x": 1}, dataset="toy", note=object())
+    assert not (run.path / "metrics.json").exists()
+    assert not run.complete, "a failed save_metrics does not mark the run complete"
+    assert [p.name for p in run.path.iterdir()] == [runs.RUNNING]
 
 
 def test_file_creates_parent_folders(isolated_env):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from utils import settings
+from utils import runs, settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,6 +30,18 @@ def test_fast_mode_off(monkeypatch, value):
     assert settings.is_fast() is False
     assert settings.mode() == "full"
     assert settings.pick(full=20, fast=1) == 20
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "y", "fast", "-1", "full"])
+def test_fast_mode_refuses_a_value_it_does_not_understand(monkeypatch, value):
+    """GDL_FAST=maybe used to mean full mode, silently."""
+    monkeypatch.setenv("GDL_FAST", value)
+    for call in (settings.is_fast, settings.mode, lambda: settings.pick(full=20, fast=1)):
+        with pytest.raises(ValueError) as err:
+            call()
+        message = str(err.value)
+        assert f"GDL_FAST={value!r}" in message
+        assert all(word in message for word in ("1, true, yes or on", "0, false, no, off", "empty"))
 
 
 def test_fast_mode_is_read_at_call_time(monkeypatch):
@@ -82,6 +95,29 @@ def test_data_dir_default_and_override(monkeypatch, tmp_path):
     assert settings.data_dir() == REPO / "data"
     monkeypatch.setenv("GDL_DATA_DIR", str(tmp_path / "c"))
     assert settings.data_dir() == (tmp_path / "c").resolve()
+
+
+@pytest.mark.parametrize("variable, read", [("GDL_RUN_DIR", lambda: runs.run_root()),
+                                            ("GDL_RUN_DIR", lambda: settings.run_dir()),
+                                            ("GDL_DATA_DIR", lambda: settings.data_dir())])
+def test_relative_run_and_data_dirs_are_taken_from_project_root(monkeypatch, variable, read):
+    """Inside a kernel the working directory is notebooks/: it must not matter."""
+    monkeypatch.chdir(REPO / "notebooks")
+    monkeypatch.setenv(variable, "elsewhere/out")
+    assert read() == REPO / "elsewhere" / "out"
+    monkeypatch.setenv(variable, "~/out")
+    assert read() == Path.home().resolve() / "out"
+
+
+def test_run_dir_default_is_run_in_the_project_root(monkeypatch):
+    monkeypatch.delenv("GDL_RUN_DIR", raising=False)
+    assert settings.run_dir() == runs.run_root() == REPO / "run"
+
+
+def test_settings_is_the_only_module_that_reads_gdl_variables():
+    pattern = re.compile(r"(environ\.get\(|environ\[|getenv\()\s*[\"']GDL_")
+    readers = [p.name for p in (REPO / "utils").glob("*.py") if pattern.search(p.read_text())]
+    assert readers == ["settings.py"]
 
 
 def _draws(seed):

@@ -10,11 +10,34 @@
 - ``utils.images``    images streamed from disk (ImageFolderDataset, a PyDataset); imports Keras
 - ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
 
-Importing ``utils`` does not import Keras, TensorFlow or JAX.
+Importing ``utils`` imports Keras (and through it the backend named by ``KERAS_BACKEND``,
+which must therefore be set before ``import utils``): ``utils.layers`` is imported so that
+its registered layers (``Sampling``) are known to ``keras.saving.load_model``, and a
+model the course saved in ``run/`` loads after a plain ``import utils``. With
+``KERAS_BACKEND=jax`` TensorFlow is not imported. Where TensorFlow is not installed at
+all and ``KERAS_BACKEND`` is unset, ``import utils`` chooses JAX (and says so) instead of
+letting Keras fail on its default backend.
 """
 
-from . import data, runs, settings
+import importlib.util as _importlib_util
+import os as _os
+import sys as _sys
+
+
+def _installed(module: str) -> bool:
+    try:
+        return _importlib_util.find_spec(module) is not None
+    except ImportError:  # e.g. blocked, as the test suite does to prove the course runs without TensorFlow
+        return False
+
+
+if ("keras" not in _sys.modules and not _os.environ.get("KERAS_BACKEND")
+        and not _installed("tensorflow") and _installed("jax")):
+    _os.environ["KERAS_BACKEND"] = "jax"
+    print("utils: TensorFlow is not installed, so Keras runs on JAX (set KERAS_BACKEND to choose).")
+
+from . import data, layers, runs, settings
 from .runs import start_run
 from .settings import is_fast, pick, seed_everything, show_environment
 
-__all__ = ["data", "runs", "settings", "start_run", "is_fast", "pick", "seed_everything", "show_environment"]
+__all__ = ["data", "layers", "runs", "settings", "start_run", "is_fast", "pick", "seed_everything", "show_environment"]

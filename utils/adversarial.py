@@ -3,11 +3,14 @@
 The notebook defines the two networks and the two losses with ``keras.ops``;
 :class:`AdversarialModel` does the gradient plumbing once for every backend:
 
-- alternating updates: ``critic_steps`` critic updates, then one generator update, per batch;
+- alternating updates: ``critic_steps`` critic updates, each on a fresh batch of real
+  images, then one generator update (Algorithm 1 of the WGAN and WGAN-GP papers);
 - two optimisers, ``compile(critic_optimizer=..., generator_optimizer=...)``;
 - optional weight clipping of the critic (the original WGAN, ``clip_value=c``);
 - optional gradient penalty (WGAN-GP, ``gradient_penalty_weight=10.0``), also usable on its
   own as :func:`gradient_penalty`;
+- :func:`loss_and_gradients`, a loss and its gradients on either backend, for writing one
+  training step out by hand (as 04_01 does before ``fit()`` takes over);
 - logs ``critic_loss``, ``generator_loss`` (and ``gradient_penalty``) through
   ``keras.metrics.Mean`` trackers, so progress bars, ``History`` and ``CSVLogger`` work.
 
@@ -36,6 +39,19 @@ A WGAN-GP changes only the losses and two arguments::
                            generator_loss=lambda fake: -ops.mean(fake),
                            critic_steps=5, gradient_penalty_weight=10.0)
 
+What ``batch_size`` and an epoch mean: ``batch_size`` is the number of real images *per
+critic step*, and an epoch is one pass over the data. To give each of the ``critic_steps``
+critic updates its own real images, ``fit()`` hands the training step ``critic_steps``
+batches at once (NumPy arrays: batches of ``batch_size * critic_steps``; a
+``keras.utils.PyDataset``: ``critic_steps`` of its batches concatenated), and the step
+splits them into ``critic_steps`` parts, one per critic update; the generator update uses
+the last part (for its size and, in a conditional GAN, its labels). So an epoch has
+``ceil(n / (batch_size * critic_steps))`` generator steps, ``steps_per_epoch`` counts
+generator steps, and the last, smaller group of an epoch is split into equal parts
+(reusing a few of its images when it does not divide evenly). Other inputs (a
+``tf.data.Dataset``, a Python generator) are not regrouped: each of their batches is split
+into ``critic_steps`` parts, so give them batches of ``critic_steps`` times the size wanted.
+
 Both networks must already be built (a Functional or Sequential model with an ``Input``).
 Only ``model.generator`` and ``model.critic`` are saved (``gan.generator.save(...)``);
 the adversarial model itself holds Python loss functions and is not meant to be saved.
@@ -54,9 +70,10 @@ from __future__ import annotations
 import numbers
 
 import keras
+import numpy as np
 from keras import ops
 
-__all__ = ["AdversarialModel", "gradient_penalty", "interpolate"]
+__all__ = ["AdversarialModel", "gradient_penalty", "interpolate", "loss_and_gradients"]
 
 _EPSILON = 1e-12  # inside the square root of the gradient norm: keeps its gradient finite at 0
 
@@ -129,6 +146,10 @@ def _penalty_jax(critic, trainable, non_trainable, real, fake, alpha, training=T
 def gradient_penalty(critic, real, fake, alpha=None, seed=None, training=True):
     """The WGAN-GP gradient penalty of ``critic`` between a real and a fake batch.
 
+    Notebook 04_03 teaches it: it calls this function on a real and a fake batch, then
+    trains with ``AdversarialModel(..., gradient_penalty_weight=10.0)``, which adds
+    ``10 * gradient_penalty(...)`` to the critic's loss in every critic step.
+
     Each example is mixed, ``x = real + alpha * (fake - real)`` with ``alpha ~ U(0, 1)``
     drawn per example (or given), and the penalty is ``mean((||d critic(x) / dx|| - 1)^2)``:
     it pushes the critic towards slope 1 along the lines between real and fake data,
@@ -152,6 +173,106 @@ def gradient_penalty(critic, real, fake, alpha=None, seed=None, training=True):
                             [v.value for v in critic.non_trainable_variables],
                             real, fake, alpha, training)
     raise NotImplementedError(f"gradient_penalty supports TensorFlow and JAX, not {name!r}")
+
+
+# -- one training step written out by hand ---------------------------------------------------
+class _RecordingScope(keras.StatelessScope):
+    """A StatelessScope that also remembers which variables were assigned inside it."""
+
+    def __init__(self, state_mapping):
+        super().__init__(state_mapping=state_mapping)
+        self.assigned = {}
+
+    def add_update(self, update):
+        super().add_update(update)
+        self.assigned[id(update[0])] = update[0]
+
+
+def _check_scalar(loss):
+    if len(ops.shape(loss)) != 0:
+        raise ValueError("loss_and_gradients: loss_fn must return one number (a scalar), got a "
+                         f"tensor of shape {tuple(ops.shape(loss))}; reduce it, e.g. ops.mean(...)")
+    return loss
+
+
+def _loss_and_gradients_tensorflow(loss_fn, variables):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        for v in variables:
+            tape.watch(v.value)  # also non-trainable ones, if asked for
+        loss = _check_scalar(loss_fn())
+    grads = tape.gradient(loss, [v.value for v in variables],
+                          unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return loss, list(grads)
+
+
+def _loss_and_gradients_jax(loss_fn, variables):
+    import jax
+
+    assigned = {}
+
+    def pure_loss(values):
+        """The loss as a function of the variables' values: what jax.value_and_grad needs."""
+        with _RecordingScope(list(zip(variables, values))) as scope:
+            loss = _check_scalar(loss_fn())
+        assigned.update(scope.assigned)
+        # Values assigned inside loss_fn (batch-norm statistics, seed states) leave as aux.
+        updates = {key: scope.get_current_value(v) for key, v in scope.assigned.items()}
+        return loss, updates
+
+    (loss, updates), grads = jax.value_and_grad(pure_loss, has_aux=True)(
+        [v.value for v in variables])
+    for key, value in updates.items():
+        assigned[key].assign(value)
+    return loss, list(grads)
+
+
+def loss_and_gradients(loss_fn, variables):
+    """Run ``loss_fn()`` and return ``(loss, gradients)``: the loss and its gradient for each variable.
+
+    The gradient step of any Keras model, written once for TensorFlow and JAX, so that a
+    notebook (04_01) can show one GAN training step as plain code before
+    :class:`AdversarialModel` takes over::
+
+        loss, grads = loss_and_gradients(
+            lambda: critic_loss(critic(real, training=True), critic(fake, training=True)),
+            critic.trainable_variables)
+        critic_optimizer.apply(grads, critic.trainable_variables)
+
+    ``loss_fn``: a function of no arguments that returns a scalar, computed with
+    ``keras.ops`` and the models' current weights. ``variables``: the Keras variables to
+    differentiate with respect to (usually ``model.trainable_variables``). ``gradients`` is a
+    list in the same order, with zeros for variables the loss does not depend on; ``loss``
+    is a backend scalar (``float(loss)`` prints it).
+
+    How: on TensorFlow a ``tf.GradientTape`` records ``loss_fn()``; on JAX the call runs inside
+    a ``keras.StatelessScope`` that feeds ``variables`` their values, as the argument of
+    ``jax.value_and_grad``. Values that ``loss_fn`` assigns to other variables (batch-norm
+    moving statistics with ``training=True``, a layer's dropout seed) are written back
+    afterwards on both backends.
+
+    What it does not do: it runs eagerly, one call per step, so it is slow next to
+    ``fit()`` (:class:`AdversarialModel` compiles the same step); it applies no update (pass
+    the gradients to an optimiser's ``apply``); it gives no second-order gradients (the
+    gradient of a gradient, as WGAN-GP's update needs); and on JAX ``loss_fn`` may not use unseeded random
+    ops (``keras.random.normal(shape)`` without ``seed=``: draw noise before the call instead).
+    """
+    variables = list(variables)
+    for v in variables:
+        if not isinstance(v, keras.Variable):
+            raise TypeError("loss_and_gradients: variables must be Keras variables, got "
+                            f"{type(v).__name__}; to differentiate with respect to a tensor x, "
+                            "wrap it: keras.Variable(x, trainable=False)")
+    if not variables:
+        raise ValueError("loss_and_gradients: no variables to differentiate with respect to "
+                         "(is the model built, and model.trainable True?)")
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        return _loss_and_gradients_tensorflow(loss_fn, variables)
+    if name == "jax":
+        return _loss_and_gradients_jax(loss_fn, variables)
+    raise NotImplementedError(f"loss_and_gradients supports TensorFlow and JAX, not {name!r}")
 
 
 # -- two optimisers behind ``model.optimizer`` ----------------------------------------------
@@ -197,6 +318,45 @@ class _OptimizerPair:
                 f"generator {self.generator_optimizer.name}>")
 
 
+# -- critic_steps real batches per training step ----------------------------------------------
+def _is_array_data(x):
+    """True for arrays (NumPy, backend tensors) or nested lists/tuples/dicts of them, which
+    ``fit`` batches itself (so ``batch_size`` applies); False for datasets and generators."""
+    leaves = keras.tree.flatten(x)
+    return bool(leaves) and all(hasattr(leaf, "shape") and hasattr(leaf, "dtype") for leaf in leaves)
+
+
+class _GroupedBatches(keras.utils.PyDataset):
+    """A PyDataset whose batch ``i`` is batches ``i*k`` to ``i*k + k - 1`` of another, concatenated."""
+
+    def __init__(self, dataset, k):
+        super().__init__(workers=dataset.workers, use_multiprocessing=dataset.use_multiprocessing,
+                         max_queue_size=dataset.max_queue_size)
+        self.dataset, self.k = dataset, int(k)
+
+    @property
+    def num_batches(self):
+        n = self.dataset.num_batches
+        return None if n is None else -(-n // self.k)
+
+    def __len__(self):
+        return self.num_batches
+
+    def __getitem__(self, index):
+        n = self.dataset.num_batches
+        stop = (index + 1) * self.k if n is None else min((index + 1) * self.k, n)
+        if index < 0 or index * self.k >= stop:
+            raise IndexError(f"batch {index} of {self.num_batches}")
+        batches = [self.dataset[i] for i in range(index * self.k, stop)]
+        return keras.tree.map_structure(lambda *parts: np.concatenate(parts, axis=0), *batches)
+
+    def on_epoch_begin(self):
+        self.dataset.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self.dataset.on_epoch_end()
+
+
 # -- the model ------------------------------------------------------------------------------
 class AdversarialModel(keras.Model):
     """A generator and a critic (discriminator) trained against each other by ``fit()``.
@@ -220,8 +380,9 @@ class AdversarialModel(keras.Model):
     ``fit(x)`` takes the real samples (NumPy arrays, a ``tf.data.Dataset`` or a
     ``keras.utils.PyDataset``); labels given as ``y`` are ignored. A conditional GAN passes
     ``fit((images, labels))``: the hooks then receive ``real`` as that pair.
-    The critic sees the same real batch in each of its ``critic_steps`` updates, with
-    fresh noise each time. Both networks run with ``training=True`` during training
+    ``fit(x, batch_size=b)``: ``b`` real images per critic update, a fresh batch for each of
+    the ``critic_steps`` updates (and fresh noise), one pass over ``x`` per epoch (see the
+    module docstring for how batches are grouped). Both networks run with ``training=True`` during training
     (batch normalisation uses batch statistics). Logged per epoch: ``critic_loss``
     (without the penalty), ``generator_loss`` and, when used, ``gradient_penalty``
     (unweighted); with ``critic_steps > 1`` the critic's number averages all its updates.
@@ -288,6 +449,39 @@ class AdversarialModel(keras.Model):
         """``model(z)`` and ``model.predict(z)`` run the generator."""
         return self.generator(inputs, training=training)
 
+    def fit(self, x=None, y=None, batch_size=None, *args, **kwargs):
+        """``Model.fit`` with ``batch_size`` = real images per critic step; one epoch = one pass.
+
+        Each training step receives ``critic_steps`` batches at once (arrays: a batch of
+        ``batch_size * critic_steps``; a PyDataset: ``critic_steps`` consecutive batches) and
+        gives every critic update its own part.
+        """
+        k = self.critic_steps
+        if k > 1:
+            if isinstance(x, keras.utils.PyDataset):
+                x = _GroupedBatches(x, k)
+            elif _is_array_data(x):
+                batch_size = (32 if batch_size is None else int(batch_size)) * k
+        return super().fit(x, y, batch_size, *args, **kwargs)
+
+    def split_real(self, real):
+        """Split one incoming batch into ``critic_steps`` parts of equal size, one per critic step.
+
+        A batch of ``critic_steps * b`` gives the consecutive parts ``[0, b)``, ``[b, 2b)``, ...;
+        a smaller one (the last of an epoch) gives parts of ``ceil(n / critic_steps)``, taken
+        cyclically, so a few images appear twice. Works on nested structures (images, labels).
+        """
+        k = self.critic_steps
+        if k == 1:
+            return [real]
+        n = self._batch_size(real)
+        size = (n + k - 1) // k
+        parts = []
+        for i in range(k):
+            index = (ops.arange(size) + i * size) % n
+            parts.append(keras.tree.map_structure(lambda t: ops.take(t, index, axis=0), real))
+        return parts
+
     # -- hooks (override for conditional or image-to-image GANs) --------------------------
     def sample_noise(self, batch_size):
         """Latent vectors for one batch: standard normal of shape ``(batch,) + latent_dim``."""
@@ -349,11 +543,11 @@ class AdversarialModel(keras.Model):
     def _train_step_tensorflow(self, data):
         import tensorflow as tf
 
-        real = self._real_batch(data)
-        batch_size = self._batch_size(real)
+        parts = self.split_real(self._real_batch(data))
+        batch_size = self._batch_size(parts[0])
         critic_vars = self.critic.trainable_variables
         generator_vars = self.generator.trainable_variables
-        for _ in range(self.critic_steps):
+        for real in parts:  # a fresh real batch for every critic step
             noise = self.sample_noise(batch_size)
             generated = self.generator(self.generator_inputs(real, noise), training=True)
             real_in = self.real_critic_inputs(real)
@@ -375,6 +569,7 @@ class AdversarialModel(keras.Model):
             if self.gradient_penalty_weight > 0:
                 self.gradient_penalty_tracker.update_state(penalty)
 
+        real = parts[-1]  # the generator step: the last part's size (and labels, if any)
         noise = self.sample_noise(batch_size)
         with tf.GradientTape() as tape:
             generated = self.generator(self.generator_inputs(real, noise), training=True)
@@ -415,13 +610,13 @@ class AdversarialModel(keras.Model):
 
         n_critic_opt = len(self.critic_optimizer.variables)
         generator, critic = self.generator, self.critic
-        real = self._real_batch(data)
-        batch_size = self._batch_size(real)
+        parts = self.split_real(self._real_batch(data))
+        batch_size = self._batch_size(parts[0])
         use_penalty = self.gradient_penalty_weight > 0
         generator_trainable = get(generator.trainable_variables)
 
-        def critic_step(_, carry):
-            """One critic update, a pure function of `carry`."""
+        def critic_step(real, carry):
+            """One critic update on the real batch `real`, a pure function of `carry`."""
             c_trainable, c_non_trainable, g_non_trainable, seed, c_opt, loss_sum, penalty_sum = carry
             noise, seed = with_seed(seed, lambda: self.sample_noise(batch_size))
             alpha = None
@@ -461,14 +656,15 @@ class AdversarialModel(keras.Model):
                  ops.zeros((), "float32"), ops.zeros((), "float32"))
         # A Python loop: the k critic steps are unrolled into one compiled function (measured
         # faster on CPU than jax.lax.fori_loop, both to compile and to run).
-        for i in range(self.critic_steps):
-            carry = critic_step(i, carry)
+        for real in parts:  # a fresh real batch for every critic step
+            carry = critic_step(real, carry)
         c_trainable, c_non_trainable, g_non_trainable, seed, critic_opt, loss_sum, penalty_sum = carry
         put(critic.trainable_variables, c_trainable)
         put(critic.non_trainable_variables, c_non_trainable)
         put(generator.non_trainable_variables, g_non_trainable)
         values[id(seed_variable)] = seed
 
+        real = parts[-1]  # the generator step: the last part's size (and labels, if any)
         noise, values[id(seed_variable)] = with_seed(
             values[id(seed_variable)], lambda: self.sample_noise(batch_size))
 

@@ -4,23 +4,34 @@ Layout (see ``run/README.md``)::
 
     run/<notebook-name>/            full mode
     run/<notebook-name>_fast/       fast mode (so a CI run never touches a trained model)
+        RUNNING                     while the run is in progress (or was interrupted)
+        COMPLETE                    instead of RUNNING once ``save_metrics`` (or ``finish``) ran
         model.keras                 weights (and architecture) of a trained model
         history.csv                 one row per epoch
         metrics.json                the quality number, data set, mode, backend, epochs, seconds
         figures/*.png               figures saved with ``save_figure``
         samples/                    generated samples (images, text, MIDI, ...)
 
-Re-running a notebook never silently destroys an earlier trained model: if the folder
-already holds files, a new folder ``<name>_2``, ``<name>_3``, ... is used instead,
-unless you ask for ``overwrite=True``.
+Each run owns its folder: ``start_run`` claims it by creating the ``RUNNING`` marker
+exclusively, so two runs started at the same moment never share one. Re-running a
+notebook never silently destroys an earlier trained model: if the folder already holds
+files, a new folder ``<name>_2``, ``<name>_3``, ... is used instead, unless you ask for
+``overwrite=True`` -- and even then a run that is still in progress is never removed.
+Everything the run folder writes itself (figures, models, histories, metrics) is written
+to a temporary name first and then renamed, so an interrupted run never leaves a
+half-written file under the real name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import shutil
+import socket
 import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,14 +39,62 @@ import numpy as np
 
 from . import settings
 
+RUNNING = "RUNNING"
+COMPLETE = "COMPLETE"
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path):
+    """Yield a temporary path beside ``path``; on success rename it to ``path``.
+
+    The temporary name keeps the suffix (Keras and Matplotlib pick the format from it)
+    and starts with a dot. If the body fails (or is interrupted), the temporary file is
+    removed and ``path`` is left as it was: a reader sees the old file or the new one,
+    never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            if tmp.is_dir():  # some savers write a folder
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink()
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (see ``atomic_path``) and return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
+
 
 class RunFolder:
     """A notebook run's output folder with small helpers to save what training produces."""
 
     def __init__(self, path: Path):
+        """Wrap a folder that ``start_run`` has claimed (use ``start_run``, not this)."""
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.started = time.time()
+
+    @property
+    def complete(self) -> bool:
+        """True once ``finish`` (or ``save_metrics``) has marked the run complete."""
+        return (self.path / COMPLETE).exists()
+
+    def finish(self) -> None:
+        """Mark the run complete: the ``RUNNING`` marker is replaced by ``COMPLETE``.
+
+        ``save_metrics``, every notebook's last act, calls it; calling it again is harmless.
+        """
+        record = {"started": _iso(self.started), "finished": _iso(time.time())}
+        write_text_atomic(self.path / COMPLETE, json.dumps(record, indent=2) + "\n")
+        (self.path / RUNNING).unlink(missing_ok=True)
 
     def __repr__(self) -> str:
         return f"RunFolder({self.path})"
@@ -54,7 +113,8 @@ class RunFolder:
         """
         from .plotting import save_figure
 
-        save_figure(fig, self.figure_path(name), dpi=dpi)
+        with atomic_path(self.figure_path(name)) as tmp:
+            save_figure(fig, tmp, dpi=dpi)
 
     def figure_path(self, name: str) -> Path:
         """Where ``save_figure(fig, name)`` writes: ``figures/<name>.png``."""
@@ -64,11 +124,16 @@ class RunFolder:
     def save_model(self, model, name: str = "model.keras") -> Path:
         """Save a Keras model (architecture + weights) into the run folder."""
         path = self.file(name)
-        model.save(path)
+        with atomic_path(path) as tmp:
+            model.save(tmp)
         return path
 
     def csv_logger(self, name: str = "history.csv"):
-        """A Keras callback that writes one row per epoch to ``history.csv``."""
+        """A Keras callback that writes one row per epoch to ``history.csv``.
+
+        This one file is a log, not written atomically: it grows by one row per epoch
+        (so an interrupted run keeps the epochs it finished; ``RUNNING`` marks it unfinished).
+        """
         import keras
 
         return keras.callbacks.CSVLogger(str(self.file(name)))
@@ -80,7 +145,7 @@ class RunFolder:
         epochs = max((len(values[k]) for k in keys), default=0)
         columns = {k: _spread(list(values[k]), epochs) for k in keys}
         path = self.file(name)
-        with open(path, "w", newline="") as handle:
+        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["epoch", *keys])
             for epoch in range(epochs):
@@ -96,6 +161,8 @@ class RunFolder:
         ``metrics`` holds the numbers (e.g. ``{"test_accuracy": 0.71}``). Mode, backend,
         the date and ``seconds`` (training time; by default time since the folder was
         made) are added so a reader knows what a number means.
+
+        Writing the metrics is a run's last act: it also marks the run complete (``finish``).
         """
         record = {
             "metrics": {k: _plain(v) for k, v in metrics.items()},
@@ -104,12 +171,16 @@ class RunFolder:
             "backend": settings.backend(),
             "epochs": _plain(epochs),
             "seconds": round(float(seconds if seconds is not None else time.time() - self.started), 1),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "date": _iso(time.time()),
             **{k: _plain(v) for k, v in extra.items()},
         }
-        path = self.file("metrics.json")
-        path.write_text(json.dumps(record, indent=2) + "\n")
+        path = write_text_atomic(self.file("metrics.json"), json.dumps(record, indent=2) + "\n")
+        self.finish()
         return path
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
 
 
 def _spread(column: list, epochs: int) -> list:
@@ -146,36 +217,119 @@ def _plain(value):
 
 def run_root() -> Path:
     """The folder that holds all runs, ``run/`` in the project root (``GDL_RUN_DIR`` overrides)."""
-    import os
-
-    if os.environ.get("GDL_RUN_DIR"):
-        return Path(os.environ["GDL_RUN_DIR"]).expanduser().resolve()
-    return settings.project_root() / "run"
+    return settings.run_dir()
 
 
 def start_run(name: str, overwrite: bool = False) -> RunFolder:
-    """Make the run folder for notebook ``name`` and return it.
+    """Claim the run folder for notebook ``name`` and return it.
 
-    Fast mode writes to ``<name>_fast``. An existing folder that already holds files is
-    kept: the new run goes to ``<name>_2`` (``_3``, ...) instead, unless
-    ``overwrite=True``, which empties it first.
+    Fast mode writes to ``<name>_fast``. A folder that already holds files (an earlier
+    run, or one in progress) is kept: the new run goes to ``<name>_2`` (``_3``, ...)
+    instead. ``overwrite=True`` empties ``<name>`` first -- unless a run there is still
+    in progress, which is never removed (the new run then takes the next free name).
     """
     base = name + ("_fast" if settings.is_fast() else "")
     root = run_root()
+    root.mkdir(parents=True, exist_ok=True)
     path = root / base
-    if path.exists() and any(path.iterdir()):
-        if overwrite:
-            shutil.rmtree(path)
-        else:
-            n = 2
-            while (root / f"{base}_{n}").exists() and any((root / f"{base}_{n}").iterdir()):
-                n += 1
+    with _claim_lock(root):
+        if overwrite and path.exists():
+            owner = _running_owner(path)
+            if owner is None:
+                _remove(path)
+            else:
+                print(f"{_relative(path)} is a run still in progress ({owner}): it is not overwritten.")
+        n = 1
+        while not _claim(path):
+            n += 1
             path = root / f"{base}_{n}"
-            print(f"{root / base} already holds an earlier run: writing to {path.name}/ instead "
-                  "(start_run(..., overwrite=True) replaces it).")
+    if n > 1:
+        print(f"{_relative(root / base)} already holds a run: writing to {path.name}/ instead "
+              "(start_run(..., overwrite=True) replaces a finished or interrupted one).")
     run = RunFolder(path)
     print(f"Run folder: {_relative(path)}")
     return run
+
+
+def _claim(path: Path) -> bool:
+    """Make ``path`` this run's own folder, or return False when it belongs to another run.
+
+    The claim is creating the ``RUNNING`` marker with O_EXCL: of two runs that try at the
+    same moment, exactly one succeeds. A folder that holds anything else (an earlier run)
+    is given up again.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    marker = path / RUNNING
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return False
+    if [p.name for p in path.iterdir()] != [RUNNING]:
+        os.close(fd)
+        marker.unlink()
+        return False
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": _iso(time.time())}
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(owner) + "\n")
+    return True
+
+
+def _running_owner(path: Path) -> str | None:
+    """Who is still running in ``path`` ("process N on HOST"), or None if no run is in progress.
+
+    A folder with ``COMPLETE`` or without ``RUNNING`` is finished (or predates markers).
+    ``RUNNING`` left by a process that no longer exists on this machine is an interrupted
+    run. When it cannot be told (another machine, an unreadable marker) the run counts as
+    in progress: a folder is never removed on a guess.
+    """
+    if (path / COMPLETE).exists() or not (path / RUNNING).exists():
+        return None
+    try:
+        owner = json.loads((path / RUNNING).read_text())
+        pid, host = int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "owner unknown"
+    if host == socket.gethostname() and os.name == "posix" and not _process_exists(pid):
+        return None
+    return f"process {pid} on {host}"
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists (POSIX)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    """Delete a run folder: rename it out of the way first (atomic), then remove it."""
+    trash = path.with_name(f".{path.name}.removing-{uuid.uuid4().hex[:8]}")
+    os.rename(path, trash)
+    shutil.rmtree(trash)
+
+
+@contextlib.contextmanager
+def _claim_lock(root: Path):
+    """Serialise claiming run folders among processes on this machine (POSIX file lock).
+
+    Claims are safe without it (``_claim`` is atomic); the lock keeps ``overwrite=True``
+    from judging a folder finished while another process is claiming it. Where ``fcntl``
+    does not exist (Windows) there is no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(root / ".claim.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _relative(path: Path) -> str:

@@ -4,10 +4,22 @@ Everything here is read from environment variables, so the same notebook runs
 unchanged on a laptop, on Colab and in CI:
 
 - ``GDL_FAST=1``          fast mode: small data subsets and a few steps (CI uses it).
+                          Accepted: 1/0, true/false, yes/no, on/off (any case), empty
+                          = off; anything else is refused with a ValueError.
 - ``GDL_DATA_MIRROR=DIR`` a folder that holds offline copies of the data sets
-                          (CI sets it to ``../shared/data``; a relative path is taken
-                          from the project root).
+                          (CI sets it to ``../shared/data``).
+- ``GDL_DATA_DIR=DIR``    the download cache (default ``data/`` in the project root).
+- ``GDL_RUN_DIR=DIR``     where runs are written (default ``run/`` in the project root).
+- ``GDL_ROOT=DIR``        the project root itself (default: the folder above ``utils/``).
+- ``GDL_STANDIN_DATA=DIR`` stand-in data files for the test suite (see ``standin_data``).
+- ``GDL_DOWNLOAD_MIN_SPEED``, ``GDL_DOWNLOAD_TIMEOUT``  a download gives up below this
+                          speed (bytes/s, averaged over a minute) or after this many
+                          seconds per file; 0 switches a limit off (see ``env_number``).
 - ``KERAS_BACKEND``       ``tensorflow`` (default) or ``jax``.
+
+A relative folder in any of the ``GDL_*_DIR`` / ``GDL_DATA_MIRROR`` variables is taken
+from the project root, never from the working directory (a notebook's kernel runs in
+``notebooks/``). This module is the only place that reads these variables.
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 
 
 def project_root() -> Path:
@@ -33,9 +46,25 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def env_flag(name: str) -> bool:
+    """Read an on/off environment variable; refuse a value that is neither.
+
+    ``1/true/yes/on`` mean on, ``0/false/no/off`` or empty (or unset) mean off, in any
+    case. Anything else (``GDL_FAST=maybe``, ``2``, ``y``) raises a ValueError instead of
+    silently meaning off.
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={os.environ[name]!r} is not understood: use 1, true, yes or on to "
+                     f"switch it on, and 0, false, no, off or an empty value to switch it off.")
+
+
 def is_fast() -> bool:
     """True when fast mode is on (``GDL_FAST=1``): small subsets, few steps."""
-    return os.environ.get("GDL_FAST", "").strip().lower() in _TRUE
+    return env_flag("GDL_FAST")
 
 
 def mode() -> str:
@@ -53,9 +82,40 @@ def pick(full, fast):
     return fast if is_fast() else full
 
 
-def data_mirror() -> Path | None:
-    """The offline mirror folder from ``GDL_DATA_MIRROR``, or None when unset."""
-    value = os.environ.get("GDL_DATA_MIRROR", "").strip()
+def env_number(name: str, what: str) -> float | None:
+    """Read a non-negative number from an environment variable (None when unset or empty).
+
+    ``what`` names the unit for the error message, e.g. ``"bytes per second"``. A value
+    that is not a number, or is negative, raises a ValueError naming the variable.
+    """
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number ({what}), got {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{name} must not be negative, got {value!r}")
+    return number
+
+
+def standin_data_as_given() -> str:
+    """``GDL_STANDIN_DATA`` as the user wrote it, for messages; an absolute folder is
+    shortened to its last two parts, so no machine-specific path lands in a notebook."""
+    given = os.environ.get("GDL_STANDIN_DATA", "").strip()
+    if Path(given).is_absolute():
+        given = "$GDL_STANDIN_DATA (…/" + "/".join(Path(given).parts[-2:]) + ")"
+    return given
+
+
+def env_path(name: str) -> Path | None:
+    """The folder named by environment variable ``name``, or None when unset or empty.
+
+    A relative path is taken from the project root (not from the working directory,
+    which is ``notebooks/`` inside a kernel); ``~`` is expanded.
+    """
+    value = os.environ.get(name, "").strip()
     if not value:
         return None
     path = Path(value).expanduser()
@@ -64,11 +124,19 @@ def data_mirror() -> Path | None:
     return path.resolve()
 
 
+def data_mirror() -> Path | None:
+    """The offline mirror folder from ``GDL_DATA_MIRROR``, or None when unset."""
+    return env_path("GDL_DATA_MIRROR")
+
+
 def data_dir() -> Path:
     """The download cache, ``data/`` in the project root (``GDL_DATA_DIR`` overrides)."""
-    if os.environ.get("GDL_DATA_DIR"):
-        return Path(os.environ["GDL_DATA_DIR"]).expanduser().resolve()
-    return project_root() / "data"
+    return env_path("GDL_DATA_DIR") or project_root() / "data"
+
+
+def run_dir() -> Path:
+    """The folder that holds all runs, ``run/`` in the project root (``GDL_RUN_DIR`` overrides)."""
+    return env_path("GDL_RUN_DIR") or project_root() / "run"
 
 
 def standin_data() -> Path | None:
@@ -81,13 +149,7 @@ def standin_data() -> Path | None:
     notebook computes on them is never a result. A relative path is taken from the
     project root.
     """
-    value = os.environ.get("GDL_STANDIN_DATA", "").strip()
-    if not value:
-        return None
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        path = project_root() / path
-    return path.resolve()
+    return env_path("GDL_STANDIN_DATA")
 
 
 def backend() -> str:

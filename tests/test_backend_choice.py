@@ -1,0 +1,33 @@
+"""Where TensorFlow is not installed, ``import utils`` picks JAX instead of letting Keras fail."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOCKER = ROOT / "tests" / "no_tensorflow"
+
+
+def _run(code: str, **env_changes) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env.update(env_changes)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_without_tensorflow_and_without_keras_backend_utils_chooses_jax():
+    result = _run("import utils, keras; print('BACKEND', keras.backend.backend())", PYTHONPATH=str(BLOCKER))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "BACKEND jax" in result.stdout
+    assert "TensorFlow is not installed" in result.stdout
+
+
+def test_an_explicit_keras_backend_is_kept():
+    result = _run("import utils, keras; print('BACKEND', keras.backend.backend())",
+                  PYTHONPATH=str(BLOCKER), KERAS_BACKEND="jax")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "BACKEND jax" in result.stdout
+    assert "TensorFlow is not installed" not in result.stdout
