@@ -86,9 +86,9 @@ def test_celeba_standin(standins, isolated_env, net, capsys):
     assert len(train_paths) == SPLIT.count(0) and len(test_paths) == SPLIT.count(2)
     assert train_attributes.shape == (SPLIT.count(0), 40)
     assert [p.rsplit("/", 1)[-1] for p in train_paths] == [n for n, s in zip(NAMES, SPLIT) if s == 0]
-    cache = isolated_env["cache"] / "celeba"
-    assert not (cache / "extracted").exists(), "stand-in images never go where real ones would"
-    assert all("/standin-" in p for p in [*train_paths, *test_paths])
+    assert not (isolated_env["cache"] / "celeba").exists(), "stand-in images never go into the data cache"
+    unpacked = str(standins / "celeba" / "unpacked-")
+    assert all(p.startswith(unpacked) for p in [*train_paths, *test_paths])
     assert net.calls == []
 
 

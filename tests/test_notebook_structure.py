@@ -32,6 +32,8 @@ LOADER_DATASETS = {
     "load_tiny_shakespeare": "shakespeare",
     "load_squad": "squad",
     "load_glove": "glove",
+    "load_jsb_chorales": "chorales",
+    "load_cello_suites": "cello",
 }
 CHECK_OUTPUT_MARKER = "# NBVAL_CHECK_OUTPUT"
 ABSOLUTE_PATH_PREFIXES = ("/work/", "/home/", "/root/", "/tmp/", "/Users/", "C:\\")

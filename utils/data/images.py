@@ -330,8 +330,8 @@ def load_celeba() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.n
                f"images ({int((split == 1).sum()):,} validation images not used)")
 
     cache = settings.data_dir() / dataset.name
-    if located.kind == "standin":  # never mix stand-in images into the real data's folders
-        cache = cache / f"standin-{fingerprint(archive)}"
+    if located.kind == "standin":  # stand-in images are unpacked beside the stand-in files, never into data/
+        cache = archive.parent / f"unpacked-{fingerprint(archive)}"
     folder, members = cache / "extracted", None  # None: unpack every image
     if settings.is_fast():
         n_train, n_test = dataset.fast_sizes
