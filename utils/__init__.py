@@ -31,6 +31,9 @@ def _installed(module: str) -> bool:
         return False
 
 
+# Quiet TensorFlow's start-up log when `import utils` is what loads Keras (python -m utils.execute, ...).
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 if ("keras" not in _sys.modules and not _os.environ.get("KERAS_BACKEND")
         and not _installed("tensorflow") and _installed("jax")):
     _os.environ["KERAS_BACKEND"] = "jax"
