@@ -8,7 +8,9 @@
 - ``utils.adversarial`` GAN training with ``fit()`` (AdversarialModel, gradient_penalty); imports Keras
 - ``utils.frechet``   Fréchet distance on a small classifier's features (NumPy; Keras for the extractor)
 - ``utils.images``    images streamed from disk (ImageFolderDataset, a PyDataset); imports Keras
+- ``utils.text``      a TensorFlow-free tokenizer (Vocabulary), windows, temperature sampling, text splits
 - ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
+- ``utils.report``    one table of every run's quality numbers (``python -m utils.report``)
 
 Importing ``utils`` imports Keras (and through it the backend named by ``KERAS_BACKEND``,
 which must therefore be set before ``import utils``): ``utils.layers`` is imported so that
