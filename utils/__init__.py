@@ -41,6 +41,37 @@ if ("keras" not in _sys.modules and not _os.environ.get("KERAS_BACKEND")
     _os.environ["KERAS_BACKEND"] = "jax"
     print("utils: TensorFlow is not installed, so Keras runs on JAX (set KERAS_BACKEND to choose).")
 
+
+
+def _load_keras_quietly() -> None:
+    """Import Keras (and, on the TensorFlow backend, start TensorFlow) with the process's
+    standard error closed, so that TensorFlow's C++ start-up lines ("All log messages before
+    absl::InitializeLog() ...", "Could not find cuda drivers ...") do not fill the first
+    cell of every notebook: ``TF_CPP_MIN_LOG_LEVEL`` no longer silences them. Python
+    exceptions and warnings are not affected (they do not go through the file descriptor)."""
+    try:
+        saved = _os.dup(2)
+    except OSError:  # no standard error to silence
+        import keras  # noqa: F401
+        return
+    devnull = _os.open(_os.devnull, _os.O_WRONLY)
+    try:
+        _os.dup2(devnull, 2)
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")  # the CUDA probe logs here, once
+    finally:
+        _os.dup2(saved, 2)
+        _os.close(saved)
+        _os.close(devnull)
+
+
+if "keras" not in _sys.modules:
+    _load_keras_quietly()
+
 from . import data, layers, runs, settings
 from .runs import start_run
 from .settings import is_fast, pick, seed_everything, show_environment
