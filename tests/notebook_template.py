@@ -15,14 +15,15 @@ SETUP_CELL = '''\
 # Setup. Locally, `pip install -e .` (see the README) made `utils` importable.
 # On Colab, fetch the course code once and put it on the path.
 import os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's start-up log (before Keras loads it)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's Python-side log
 if "google.colab" in sys.modules:
     import subprocess
     if not os.path.isdir("/content/gdl"):
         subprocess.run(["git", "clone", "-q", "--depth", "1",
                         "https://github.com/gdl-course/generative-deep-learning.git", "/content/gdl"], check=True)
     sys.path.insert(0, "/content/gdl")
-    os.chdir("/content/gdl/notebooks")'''
+    os.chdir("/content/gdl/notebooks")
+import utils  # the course's shared code; it loads Keras with TensorFlow's start-up log silenced'''
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
