@@ -39,14 +39,12 @@ import argparse
 import fnmatch
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .runs import COMPLETE, RUNNING  # the markers utils.runs leaves in a run folder
+from .runs import COMPLETE, RUNNING, atomic_path  # the markers utils.runs leaves in a run folder
 
 README_BEGIN = "<!-- report:begin -->"
 README_END = "<!-- report:end -->"
@@ -451,21 +449,10 @@ def _bar_panel(ax, row: Row, numbers: dict) -> None:
 # -- writing -----------------------------------------------------------------------------
 
 def write_atomic(path: Path, content: bytes | str) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same folder + rename.
-
-    A reader (or an interrupted run) never sees a half-written file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``content`` (text or bytes) to ``path`` atomically, with ``utils.runs.atomic_path``."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_report(rows: list[Row], run_root: Path) -> tuple[Path, Path]:
