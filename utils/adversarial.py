@@ -58,7 +58,8 @@ the adversarial model itself holds Python loss functions and is not meant to be 
 
 For conditional GANs or CycleGAN-style models, subclass and override the small hooks
 :meth:`~AdversarialModel.generator_inputs`, :meth:`~AdversarialModel.real_critic_inputs`,
-:meth:`~AdversarialModel.fake_critic_inputs`, :meth:`~AdversarialModel.compute_critic_loss`
+:meth:`~AdversarialModel.fake_critic_inputs`, :meth:`~AdversarialModel.critic_step_fakes`,
+:meth:`~AdversarialModel.compute_critic_loss`
 and :meth:`~AdversarialModel.compute_generator_loss` (all written with ``keras.ops``).
 
 TensorFlow and JAX are supported; PyTorch is not (yet). TensorFlow and JAX are imported
@@ -507,6 +508,15 @@ class AdversarialModel(keras.Model):
         """What the critic scores as fake: the generator's output."""
         return generated
 
+    def critic_step_fakes(self, generated, real):
+        """What the critic's *own update* scores as fake; by default :meth:`fake_critic_inputs`.
+
+        The generator's update always scores :meth:`fake_critic_inputs` (its gradient must
+        reach the generator). CycleGAN overrides this hook to show the critic fakes from a
+        pool of earlier ones (Shrivastava et al., 2017), which steadies the critic.
+        """
+        return self.fake_critic_inputs(generated, real)
+
     def compute_critic_loss(self, real_scores, fake_scores, real, generated):
         """The critic's loss (without the penalty); by default ``critic_loss(real, fake)``."""
         return self.critic_loss_fn(real_scores, fake_scores)
@@ -551,7 +561,7 @@ class AdversarialModel(keras.Model):
             noise = self.sample_noise(batch_size)
             generated = self.generator(self.generator_inputs(real, noise), training=True)
             real_in = self.real_critic_inputs(real)
-            fake_in = self.fake_critic_inputs(generated, real)
+            fake_in = self.critic_step_fakes(generated, real)
             with tf.GradientTape() as tape:
                 real_scores = self.critic(real_in, training=True)
                 fake_scores = self.critic(fake_in, training=True)
@@ -626,7 +636,7 @@ class AdversarialModel(keras.Model):
                 generator_trainable, g_non_trainable, self.generator_inputs(real, noise),
                 training=True)
             real_in = self.real_critic_inputs(real)
-            fake_in = self.fake_critic_inputs(generated, real)
+            fake_in = self.critic_step_fakes(generated, real)
 
             def objective(c_trainable, c_non_trainable):
                 real_scores, c_non_trainable = critic.stateless_call(

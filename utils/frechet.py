@@ -141,7 +141,8 @@ def feature_extractor(classifier, layer_name: str | None = None, batch_size: int
         output = classifier.layers[-1].input
     else:
         output = classifier.get_layer(layer_name).output
-    model = keras.Model(classifier.inputs, output, name=f"{classifier.name}_features")
+    inputs = classifier.inputs[0] if len(classifier.inputs) == 1 else classifier.inputs
+    model = keras.Model(inputs, output, name=f"{classifier.name}_features")
 
     def extract(images) -> np.ndarray:
         features = model.predict(images, batch_size=batch_size, verbose=0)

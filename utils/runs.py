@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import re
 import os
 import shutil
 import socket
@@ -249,6 +250,29 @@ def start_run(name: str, overwrite: bool = False) -> RunFolder:
     run = RunFolder(path)
     print(f"Run folder: {_relative(path)}")
     return run
+
+
+def latest_run(name: str) -> RunFolder | None:
+    """The newest finished run of notebook ``name`` in the current mode (fast or full), or None.
+
+    A later notebook uses it to reuse what an earlier one trained (05_02 reads 05_01's
+    numbers, 05_04 loads 02_03's model). Only folders with ``COMPLETE`` and a
+    ``metrics.json`` whose mode matches count; the newest by its ``date`` wins.
+    """
+    found = []
+    for folder in run_root().glob(f"{name}*"):
+        metrics = folder / "metrics.json"
+        if not (folder / COMPLETE).exists() or not metrics.exists():
+            continue
+        if folder.name != name and not re.fullmatch(re.escape(name) + r"(_fast)?(_\d+)?", folder.name):
+            continue
+        try:
+            record = json.loads(metrics.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if record.get("mode") == settings.mode():
+            found.append((record.get("date", ""), folder.stat().st_mtime, folder))
+    return RunFolder(max(found)[2]) if found else None
 
 
 def _claim(path: Path) -> bool:

@@ -1,0 +1,65 @@
+"""utils.judges: the course's judge is trained once, saved whole, reused, and prints its base rates."""
+
+import numpy as np
+import pytest
+
+from utils import judges
+
+
+def _fake_fashion(n_per_class=30, seed=0):
+    """Ten easy classes: class c lights up row block c of a 28x28 image."""
+    rng = np.random.default_rng(seed)
+
+    def make(n):
+        y = np.repeat(np.arange(10), n)
+        x = rng.integers(0, 40, size=(len(y), 28, 28)).astype("uint8")
+        for i, c in enumerate(y):
+            x[i, 2 * c + 3: 2 * c + 6] = 250
+        return x, y
+
+    return make(n_per_class), make(10)
+
+
+@pytest.fixture
+def fake_data(monkeypatch, tmp_path):
+    monkeypatch.setenv("GDL_RUN_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("GDL_FAST", "1")
+    calls = []
+
+    def load():
+        calls.append(1)
+        return _fake_fashion()
+
+    monkeypatch.setattr(judges.data, "load_fashion_mnist", load)
+    return tmp_path / "run" / "judges", calls
+
+
+def test_judge_is_trained_once_then_loaded(fake_data, capsys):
+    folder, calls = fake_data
+    first = judges.fashion_mnist_judge()
+    assert (folder / "fashion_mnist_fast.keras").exists() and (folder / "fashion_mnist_fast.json").exists()
+    assert len(first.report["accuracy_per_class"]) == 10
+    assert "per class" in capsys.readouterr().out
+    second = judges.fashion_mnist_judge()
+    assert len(calls) == 1, "the second call must load the saved judge, not train again"
+    assert "loaded from run/judges/fashion_mnist_fast.keras" in capsys.readouterr().out
+    x = np.zeros((3, 28, 28, 1), "float32")
+    np.testing.assert_allclose(first.predict(x, verbose=0), second.predict(x, verbose=0), atol=1e-6)
+
+
+def test_a_judge_without_its_report_is_trained_again(fake_data):
+    folder, calls = fake_data
+    judges.fashion_mnist_judge()
+    (folder / "fashion_mnist_fast.json").unlink()  # as if interrupted between the two writes
+    judges.fashion_mnist_judge()
+    assert len(calls) == 2
+
+
+def test_domain_judge_tells_two_easy_domains_apart(capsys):
+    rng = np.random.default_rng(1)
+    dark = rng.uniform(0.0, 0.3, (80, 8, 8, 1)).astype("float32")
+    bright = rng.uniform(0.7, 1.0, (80, 8, 8, 1)).astype("float32")
+    judge = judges.domain_judge(dark[:60], bright[:60], dark[60:], bright[60:], names=("dark", "bright"), epochs=20)
+    assert judge.report["test_accuracy"] >= 0.9
+    assert set(judge.report["accuracy_per_class"]) == {"dark", "bright"}
+    assert "dark-vs-bright" in capsys.readouterr().out
