@@ -20,6 +20,7 @@ A loader says what it loaded and from where (``official data``, ``OFFLINE SUBSET
 when the data cannot be had.
 """
 
+from .art import load_content_image, load_cyclegan_images, load_style_image
 from .errors import ChecksumError, DataUnavailable
 from .fetch import availability, locate
 from .images import load_celeba, load_cifar10, load_fashion_mnist, load_mnist, load_quickdraw
@@ -30,5 +31,6 @@ from .text import load_aesop, load_glove, load_squad, load_tiny_shakespeare
 __all__ = [
     "ChecksumError", "DataUnavailable", "availability", "class_names", "download_size", "locate",
     "load_aesop", "load_celeba", "load_cello_suites", "load_cifar10", "load_fashion_mnist", "load_glove",
+    "load_content_image", "load_cyclegan_images", "load_style_image",
     "load_jsb_chorales", "load_mnist", "load_quickdraw", "load_squad", "load_tiny_shakespeare",
 ]
