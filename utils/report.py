@@ -71,6 +71,14 @@ HEADLINES: dict[str, list[str]] = {
     "04_01_dcgan_camels": ["frechet", "frechet_real_floor", "fake_classified_camel"],
     "04_02_wgan_horses": ["frechet", "frechet_real_floor", "frechet_noise", "fake_classified_horse"],
     "04_03_wgan_gp_faces": ["frechet", "frechet_real_floor"],
+    "05_01_cyclegan_unet": ["success_ab", "success_ba", "real_b_called_b", "cycle_error_a",
+                            "frechet_ab", "frechet_floor_b"],
+    "05_02_cyclegan_resnet": ["success_ab", "success_ba", "cycle_error_a", "frechet_ab",
+                              "frechet_floor_b", "seconds_per_epoch"],
+    "05_03_style_transfer": ["content_loss", "style_loss", "style_loss_photo"],
+    "05_04_what_a_cnn_sees": ["cnn_test_accuracy", "class_images_plain_called_target",
+                              "class_images_plain_called_target_shifted",
+                              "class_images_regularised_called_target_shifted"],
     "06_01_lstm_aesop": ["test_perplexity*", "val_perplexity*"],
     "06_02_rnn_extensions": ["best_model", "best_test_perplexity*", "best_val_perplexity*"],
     "06_03_char_rnn_shakespeare": ["test_bits_per_char*", "val_bits_per_char*",
@@ -118,6 +126,12 @@ ANCHORS: dict[str, list[Anchor]] = {
     "04_01_dcgan_camels": [_FRECHET_NOTE],
     "04_02_wgan_horses": [_FRECHET_NOTE],
     "04_03_wgan_gp_faces": [_FRECHET_NOTE],
+    "05_01_cyclegan_unet": [Anchor(
+        text="none comparable", source="the CycleGAN paper measures photo pairs (FCN scores, AMT studies)",
+        note="offline pair: Fashion-MNIST sneakers <-> ankle boots, judged by the course's classifier")],
+    "05_03_style_transfer": [Anchor(
+        text="no published number", source="Gatys et al. 2015 show pictures, not losses",
+        note="offline the VGG19 has RANDOM weights: a control, not the method's result")],
     "06_03_char_rnn_shakespeare": [Anchor(
         value=1.4697, metric="val_loss_nats_per_char",
         text="nats/char (2.120 bits/char) best validation loss of nanoGPT's shakespeare_char model",
