@@ -7,6 +7,8 @@
 - ``utils.layers``    shared Keras layers and loss terms (Sampling, kl_divergence); imports Keras
 - ``utils.adversarial`` GAN training with ``fit()`` (AdversarialModel, gradient_penalty); imports Keras
 - ``utils.frechet``   Fréchet distance on a small classifier's features (NumPy; Keras for the extractor)
+- ``utils.judges``    the course's judge classifiers (Fashion-MNIST, trained once and reused; a domain judge)
+- ``utils.cyclegan``  CycleGAN's parts as 05_01 writes them (pool, PatchGAN, losses), reused by 05_02
 - ``utils.images``    images streamed from disk (ImageFolderDataset, a PyDataset); imports Keras
 - ``utils.text``      a TensorFlow-free tokenizer (Vocabulary), windows, temperature sampling, text splits
 - ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
