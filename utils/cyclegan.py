@@ -32,7 +32,7 @@ from .adversarial import AdversarialModel
 from .frechet import feature_extractor, feature_statistics, frechet_distance_from_statistics
 from .judges import domain_judge, fashion_mnist_judge
 
-PHOTO_PAIRS = {"apple2orange": ("apple", "orange"), "monet2photo": ("Monet painting", "photo")}
+PHOTO_PAIRS = ("apple2orange", "monet2photo")  # the registry names their domains
 SNEAKER, BOOT = 7, 9  # Fashion-MNIST's class numbers of the offline pair
 
 __all__ = ["load_domains", "pair_judge", "build_unet", "ImagePool", "patchgan_critic", "cycle_generators", "two_critics", "CycleGAN",
@@ -51,7 +51,7 @@ def load_domains(pair, size=128):
     """Train and test images of domains A and B of `pair`, in [-1, 1], and the two domains' names."""
     if pair in PHOTO_PAIRS:
         (train_a, train_b), (test_a, test_b) = data.load_cyclegan_images(pair, size=size)
-        names = PHOTO_PAIRS[pair]
+        names = data.class_names(pair)
     elif pair == "sneakers2boots":
         (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
         train_a, train_b = pad(x_train[y_train == SNEAKER]), pad(x_train[y_train == BOOT])

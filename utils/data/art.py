@@ -56,23 +56,20 @@ CONTENT_IMAGES = {
                  "e67d1869f01fd805385c681a80d9ebcf0f70ea4a5fe6127f0606bb1c7f4bf506"),
 }
 
-register(Dataset(
-    name="style",
-    title="Style paintings (public domain)",
-    homepage="https://github.com/jcjohnson/neural-style",
-    files=tuple(RemoteFile(f"{name}.jpg", (url,), sha, size=size)
-                for name, (_, url, size, sha) in STYLE_IMAGES.items()),
-    class_names=tuple(STYLE_IMAGES),
-))
+def _register_images(name: str, title: str, images: dict) -> None:
+    """Register a data set of single image files: ``images`` maps name -> (title, URL, bytes, sha256)."""
+    register(Dataset(
+        name=name,
+        title=title,
+        homepage="https://github.com/jcjohnson/neural-style",
+        files=tuple(RemoteFile(f"{key}.jpg", (url,), sha, size=size)
+                    for key, (_, url, size, sha) in images.items()),
+        class_names=tuple(images),
+    ))
 
-register(Dataset(
-    name="content",
-    title="Content photo (Gatys et al. 2015)",
-    homepage="https://github.com/jcjohnson/neural-style",
-    files=tuple(RemoteFile(f"{name}.jpg", (url,), sha, size=size)
-                for name, (_, url, size, sha) in CONTENT_IMAGES.items()),
-    class_names=tuple(CONTENT_IMAGES),
-))
+
+_register_images("style", "Style paintings (public domain)", STYLE_IMAGES)
+_register_images("content", "Content photo (Gatys et al. 2015)", CONTENT_IMAGES)
 
 # --------------------------------------------------------------------------- CycleGAN's unpaired sets
 #
