@@ -11,6 +11,7 @@
 - ``utils.cyclegan``  CycleGAN's parts as 05_01 writes them (pool, PatchGAN, losses), reused by 05_02
 - ``utils.images``    images streamed from disk (ImageFolderDataset, a PyDataset); imports Keras
 - ``utils.text``      a TensorFlow-free tokenizer (Vocabulary), windows, temperature sampling, text splits
+- ``utils.music``     scores from piano rolls and tokens, piano-roll plots, audio players (chapter 7)
 - ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
 - ``utils.report``    one table of every run's quality numbers (``python -m utils.report``)
 
