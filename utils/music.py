@@ -175,6 +175,14 @@ def _note_bars(score_or_roll, step):
     return bars, len(parts)
 
 
+def _measure_starts(score_or_roll) -> list[float]:
+    """Where the measures of the first part start, in quarter notes ([] when it has none)."""
+    if not hasattr(score_or_roll, "parts"):
+        return []
+    parts = list(score_or_roll.parts) or [score_or_roll]
+    return [float(m.offset) for m in parts[0].getElementsByClass("Measure")]
+
+
 def plot_piano_roll(score_or_roll, ax=None, title: str | None = None, step: float = 0.25,
                     voice_names=None):
     """Draw notes as horizontal bars: x is time in quarter notes (beats), y the MIDI pitch
@@ -201,7 +209,9 @@ def plot_piano_roll(score_or_roll, ax=None, title: str | None = None, step: floa
         ax.set_yticks(cs, [f"C{p // 12 - 1}" for p in cs])
     ax.set_xlabel("time (quarter notes)")
     ax.set_ylabel("pitch")
-    ax.grid(axis="x", alpha=0.3)
+    end = max((b[0] + b[1] for b in bars), default=0.0)
+    for bar_line in _measure_starts(score_or_roll) or np.arange(0.0, end, 4.0):  # bar lines, else every 4 beats
+        ax.axvline(bar_line, color="grey", lw=0.5, alpha=0.4)
     if n_parts > 1:
         names = voice_names or [f"voice {i + 1}" for i in range(n_parts)]
         ax.legend(handles=[Patch(color=colours(i % 10), label=names[i]) for i in range(n_parts)],
@@ -240,7 +250,8 @@ def synthesize(score_or_midi, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """A music21 stream or a MIDI file as a mono waveform (float32, peak 0.9).
 
     FluidSynth renders it when ``find_fluidsynth()`` finds it and a SoundFont; otherwise
-    ``additive_synth`` plays ``note_events(score)``.
+    ``additive_synth`` plays ``note_events(score)`` with the repeats written out (as in the
+    MIDI file music21 writes).
     """
     found = find_fluidsynth()
     if found:
@@ -253,8 +264,16 @@ def synthesize(score_or_midi, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
             if rate != sample_rate:
                 audio = _resample(audio, rate, sample_rate)
             return _normalise(audio)
-    score = _as_score(score_or_midi)
+    score = _played_out(_as_score(score_or_midi))
     return _normalise(additive_synth(note_events(score), sample_rate))
+
+
+def _played_out(score):
+    """The score with its repeats written out, as the MIDI file music21 writes has them."""
+    try:
+        return score.expandRepeats()
+    except Exception:  # music21 raises on some malformed repeat marks: play it as written
+        return score
 
 
 def additive_synth(events, sample_rate: int = SAMPLE_RATE, harmonics: int = 6) -> np.ndarray:
@@ -366,16 +385,36 @@ def listen(score_or_midi, run, name: str, seconds: float = 12):
 
 # -- notation ---------------------------------------------------------------------------------
 
-def show_score(score) -> None:
-    """Show the score as notation where music21 can render it (MuseScore configured in
-    music21's settings, or LilyPond on the PATH); otherwise say so in one line."""
+def show_score(score, run=None, name: str = "score"):
+    """Show the score as notation where music21 can render it (LilyPond on the PATH, or
+    MuseScore configured in music21's settings): the PNG is written (into the run folder's
+    ``figures/<name>.png`` when ``run`` is given) and displayed in the notebook. Where no
+    renderer is installed, or rendering fails, it says so in one line and returns None."""
     from music21 import environment
 
     musescore = environment.UserSettings()["musescoreDirectPNGPath"]
-    if musescore and Path(str(musescore)).is_file():
-        score.show("musicxml.png")
-    elif shutil.which("lilypond"):
-        score.show("lily.png")
+    if shutil.which("lilypond"):
+        fmt = "lily.png"
+    elif musescore and Path(str(musescore)).is_file():
+        fmt = "musicxml.png"
     else:
-        print("No notation renderer here (MuseScore or LilyPond): see the piano roll instead. "
+        print("No notation renderer here (LilyPond or MuseScore): see the piano roll instead. "
               "On Colab: !apt-get install -y lilypond, then run this cell again.")
+        return None
+    from IPython.display import Image, display
+
+    from .runs import atomic_path
+
+    try:
+        written = Path(score.write(fmt))
+    except Exception as err:  # a renderer that is installed but fails must not stop the notebook
+        print(f"music21 could not render the score with {fmt.split('.')[0]}: {type(err).__name__}: {err}")
+        return None
+    if run is not None:
+        target = run.file("figures", f"{name}.png")
+        with atomic_path(target) as tmp:
+            shutil.copyfile(written, tmp)
+        written = target
+    display(Image(filename=str(written)))
+    return written
+
