@@ -231,8 +231,10 @@ def find_fluidsynth() -> tuple[str, str] | None:
     executable = shutil.which("fluidsynth")
     if executable is None:
         return None
-    chosen = os.environ.get("GDL_SOUNDFONT")
-    for place in ([chosen] if chosen else []) + list(SOUNDFONT_PLACES):
+    from . import settings
+
+    chosen = settings.soundfont()
+    for place in ([str(chosen)] if chosen else []) + list(SOUNDFONT_PLACES):
         if place and Path(place).is_file():
             return executable, place
     return None

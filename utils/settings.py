@@ -129,6 +129,11 @@ def data_mirror() -> Path | None:
     return env_path("GDL_DATA_MIRROR")
 
 
+def soundfont() -> Path | None:
+    """The General-MIDI SoundFont named by ``GDL_SOUNDFONT`` (chapter 7's FluidSynth), or None."""
+    return env_path("GDL_SOUNDFONT")
+
+
 def data_dir() -> Path:
     """The download cache, ``data/`` in the project root (``GDL_DATA_DIR`` overrides)."""
     return env_path("GDL_DATA_DIR") or project_root() / "data"
