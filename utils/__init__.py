@@ -13,6 +13,7 @@
 - ``utils.text``      a TensorFlow-free tokenizer (Vocabulary), windows, temperature sampling, text splits
 - ``utils.music``     scores from piano rolls and tokens, piano-roll plots, audio players (chapter 7)
 - ``utils.transformer`` positional encoding, attention, multi-head attention, a decoder block (09_01, reused by 09_02)
+- ``utils.gan_blocks`` SAGAN self-attention, StyleGAN mapping/AdaIN/noise, ProGAN fade-in (09_03)
 - ``utils.execute``   run a notebook headless (``python -m utils.execute NOTEBOOK``)
 - ``utils.report``    one table of every run's quality numbers (``python -m utils.report``)
 

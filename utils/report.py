@@ -93,6 +93,7 @@ HEADLINES: dict[str, list[str]] = {
                                "generated_empty_bars", "real_test_empty_bars"],
     "09_01_attention_from_scratch": ["mha_max_abs_difference", "mha_causal_max_abs_difference",
                                      "decoder_causal_leak", "memorise_last_loss"],
+    "09_03_modern_gan_blocks": ["frechet_modern", "frechet_dcgan", "frechet_real_floor"],
     "09_02_char_gpt_shakespeare": ["test_bits_per_char_gpt", "test_bits_per_char_lstm",
                                    "heldout_loss_nats_per_char_gpt", "seconds_per_step_gpt",
                                    "seconds_per_step_lstm", "chars_per_second_cached",
@@ -150,6 +151,7 @@ ANCHORS: dict[str, list[Anchor]] = {
         text="nats/char (2.120 bits/char) best validation loss of nanoGPT's shakespeare_char model",
         source="karpathy/nanoGPT README: a 10.7M-parameter Transformer, one A100 GPU",
         note="same text; nanoGPT validates on its last 10% (111,540 characters)")],
+    "09_03_modern_gan_blocks": [_FRECHET_NOTE],
     "09_02_char_gpt_shakespeare": [
         Anchor(value=1.4697, metric="heldout_loss_nats_per_char_gpt",
                text="nats/char best validation loss of nanoGPT's shakespeare_char model",
