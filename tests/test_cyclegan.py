@@ -1,6 +1,5 @@
 """utils.cyclegan: the parts 05_01 writes and 05_02 reuses, and the two helpers around them."""
 
-import ast
 import json
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from keras import layers
 from utils import cyclegan, runs, settings
 from utils.cyclegan import (CycleGAN, ConstantThenLinearDecay, ImagePool, build_unet, cycle_generators,
                             patchgan_critic, translation_scores, two_critics)
+from saved_code import assert_notebook_saves
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVED_FROM_05_01 = ["to_generator_range", "pad", "load_domains", "pair_judge", "build_unet", "ImagePool",
@@ -19,24 +19,8 @@ SAVED_FROM_05_01 = ["to_generator_range", "pad", "load_domains", "pair_judge", "
                     "ConstantThenLinearDecay"]
 
 
-def _definitions(code: str) -> dict[str, str]:
-    return {node.name: ast.dump(node) for node in ast.parse(code).body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
-
-
 def test_05_01_writes_exactly_what_utils_cyclegan_saves():
-    nb = json.loads((ROOT / "notebooks" / "05_01_cyclegan_unet.ipynb").read_text(encoding="utf-8"))
-    in_notebook = {}
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            source = "".join(cell["source"])
-            if not source.lstrip().startswith(("%", "!")):
-                in_notebook.update(_definitions(source))
-    in_utils = _definitions((ROOT / "utils" / "cyclegan.py").read_text(encoding="utf-8"))
-    for name in SAVED_FROM_05_01:
-        assert name in in_notebook, f"05_01 no longer writes {name}; utils.cyclegan says it does"
-        assert in_notebook[name] == in_utils[name], (
-            f"{name} in notebooks/05_01_cyclegan_unet.ipynb and in utils/cyclegan.py differ: change both")
+    assert_notebook_saves("05_01_cyclegan_unet", "cyclegan", SAVED_FROM_05_01)
 
 
 def _pool(size=4, p=0.5, seed=0):

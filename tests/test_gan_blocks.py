@@ -2,7 +2,6 @@
 spectral normalisation that 09_03 uses with them."""
 
 import ast
-import json
 from pathlib import Path
 
 import keras
@@ -12,6 +11,7 @@ from keras import layers, ops
 
 from utils.gan_blocks import (AdaIN, AddNoise, FadeIn, FadeInSchedule, LearnedConstant, SelfAttention2D,
                               mapping_network)
+from saved_code import assert_notebook_saves
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVED_FROM_09_03 = ["SelfAttention2D", "mapping_network", "AdaIN", "AddNoise", "LearnedConstant",
@@ -28,16 +28,7 @@ def _numpy(x):
 
 
 def test_09_03_writes_exactly_what_utils_gan_blocks_saves():
-    nb = json.loads((ROOT / "notebooks" / "09_03_modern_gan_blocks.ipynb").read_text(encoding="utf-8"))
-    in_notebook = {}
-    for cell in nb["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "# saved in utils.gan_blocks" in source:
-            in_notebook.update(_definitions(source))
-    in_utils = _definitions((ROOT / "utils" / "gan_blocks.py").read_text(encoding="utf-8"))
-    for name in SAVED_FROM_09_03:
-        assert name in in_notebook, f"09_03 no longer writes {name}"
-        assert in_notebook[name] == in_utils[name], f"{name} differs between 09_03 and utils/gan_blocks.py"
+    assert_notebook_saves("09_03_modern_gan_blocks", "gan_blocks", SAVED_FROM_09_03, "# saved in utils.gan_blocks")
 
 
 # -- SAGAN: self-attention and spectral normalisation ------------------------------------------

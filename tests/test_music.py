@@ -13,6 +13,8 @@ import pytest
 
 from utils import music, runs
 
+from saved_code import assert_notebook_saves
+
 
 def _notes(score, part=0):
     return [(float(n.offset), float(n.quarterLength), None if n.isRest else int(n.pitch.midi))
@@ -152,46 +154,5 @@ def test_piano_roll_draws_one_bar_per_note():
 
 def test_07_01_writes_exactly_what_utils_music_saves():
     """07_01 writes note_events and additive_synth out and says they are saved in utils.music."""
-    import ast
-    import json
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-
-    def definitions(code):
-        return {node.name: ast.dump(node) for node in ast.parse(code).body if isinstance(node, ast.FunctionDef)}
-
-    nb = json.loads((root / "notebooks" / "07_01_music_notation.ipynb").read_text(encoding="utf-8"))
-    in_notebook = {}
-    for cell in nb["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "# saved in utils.music" in source:
-            in_notebook.update(definitions(source))
-    in_utils = definitions((root / "utils" / "music.py").read_text(encoding="utf-8"))
-    for name in ("note_events", "additive_synth"):
-        assert name in in_notebook, f"07_01 no longer writes {name} in a '# saved in utils.music' cell"
-        assert in_notebook[name] == in_utils[name], f"{name} differs between 07_01 and utils/music.py: change both"
-
-
-def test_the_synthesiser_plays_repeats_as_the_midi_file_does():
-    """A repeated bar must sound twice, as music21 writes it to MIDI."""
-    from music21 import bar, note, stream
-
-    part = stream.Part()
-    measure = stream.Measure(number=1)
-    measure.append([note.Note("C4", quarterLength=2), note.Note("G4", quarterLength=2)])
-    measure.leftBarline = bar.Repeat(direction="start")
-    measure.rightBarline = bar.Repeat(direction="end")
-    part.append(measure)
-    score = stream.Score([part])
-    audio = music.synthesize(score, sample_rate=8000)  # 2 x 4 beats at 120 per minute = 4 s
-    assert 4.0 <= len(audio) / 8000 < 4.5
-
-
-def test_show_score_without_a_renderer_says_so(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("PATH", str(tmp_path))  # no lilypond
-    import music21
-
-    monkeypatch.setattr(music21.environment.UserSettings, "__getitem__", lambda self, key: None)
-    assert music.show_score(music.roll_to_score(np.array([[60]], dtype=float))) is None
-    assert "No notation renderer" in capsys.readouterr().out
+    assert_notebook_saves("07_01_music_notation", "music", ["note_events", "additive_synth"],
+                          "# saved in utils.music")

@@ -1,7 +1,5 @@
 """utils.transformer: the parts 09_01 writes (and checks against Keras), saved for 09_02."""
 
-import ast
-import json
 from pathlib import Path
 
 import keras
@@ -11,28 +9,16 @@ from keras import layers, ops
 
 from utils.transformer import (DecoderBlock, MultiHeadSelfAttention, causal_mask, positional_encoding,
                                scaled_dot_product_attention)
+from saved_code import assert_notebook_saves
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVED_FROM_09_01 = ["positional_encoding", "scaled_dot_product_attention", "causal_mask",
                     "MultiHeadSelfAttention", "DecoderBlock"]
 
 
-def _definitions(code):
-    return {node.name: ast.dump(node) for node in ast.parse(code).body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
-
-
 def test_09_01_writes_exactly_what_utils_transformer_saves():
-    nb = json.loads((ROOT / "notebooks" / "09_01_attention_from_scratch.ipynb").read_text(encoding="utf-8"))
-    in_notebook = {}
-    for cell in nb["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "# saved in utils.transformer" in source:
-            in_notebook.update(_definitions(source))
-    in_utils = _definitions((ROOT / "utils" / "transformer.py").read_text(encoding="utf-8"))
-    for name in SAVED_FROM_09_01:
-        assert name in in_notebook, f"09_01 no longer writes {name}"
-        assert in_notebook[name] == in_utils[name], f"{name} differs between 09_01 and utils/transformer.py"
+    assert_notebook_saves("09_01_attention_from_scratch", "transformer", SAVED_FROM_09_01,
+                          "# saved in utils.transformer")
 
 
 def test_positional_encoding_values_and_distance_property():
