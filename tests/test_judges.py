@@ -6,7 +6,7 @@ import pytest
 from utils import judges
 
 
-def _fake_fashion(n_per_class=30, seed=0):
+def _fake_fashion(n_per_class=30, seed=0, n_test_per_class=10):
     """Ten easy classes: class c lights up row block c of a 28x28 image."""
     rng = np.random.default_rng(seed)
 
@@ -17,7 +17,7 @@ def _fake_fashion(n_per_class=30, seed=0):
             x[i, 2 * c + 3: 2 * c + 6] = 250
         return x, y
 
-    return make(n_per_class), make(10)
+    return make(n_per_class), make(n_test_per_class)
 
 
 @pytest.fixture
@@ -63,3 +63,28 @@ def test_domain_judge_tells_two_easy_domains_apart(capsys):
     assert judge.report["test_accuracy"] >= 0.9
     assert set(judge.report["accuracy_per_class"]) == {"dark", "bright"}
     assert "dark-vs-bright" in capsys.readouterr().out
+
+
+def test_score_fashion_images_tells_real_from_noise_and_checks_input(fake_data, monkeypatch):
+    (x_train, y_train), (x_test, y_test) = _fake_fashion(n_test_per_class=60)  # 300 reference images > 128
+    order = np.random.default_rng(2).permutation(len(y_test))                 # both halves hold every class
+    fake = (x_train, y_train), (x_test[order], y_test[order])
+    monkeypatch.setattr(judges.data, "load_fashion_mnist", lambda: fake)
+    (_, _), (x_test, y_test) = fake
+    real = x_test[: len(x_test) // 2, ..., None].astype("float32") / 255.0
+    rng = np.random.default_rng(3)
+    noise = rng.uniform(0, 0.15, real.shape).astype("float32")  # no bright band: no class
+    judge = judges.fashion_mnist_judge()
+    real_scores = judges.score_fashion_images(real, labels=y_test[: len(real)], judge=judge)
+    noise_scores = judges.score_fashion_images(noise, judge=judge)
+    assert real_scores["n"] == len(real) and len(real_scores["shares"]) == 10
+    assert real_scores["frechet"] == pytest.approx(real_scores["frechet_real_floor"])  # the same images
+    assert noise_scores["frechet"] > 20 * real_scores["frechet"]
+    assert real_scores["class_entropy_bits"] > noise_scores["class_entropy_bits"]
+    assert real_scores["class_fidelity"] > 0.8 and "class_fidelity" not in noise_scores
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        judges.score_fashion_images(real * 2 - 1, judge=judge)
+    with pytest.raises(ValueError, match="shape"):
+        judges.score_fashion_images(np.zeros((4, 32, 32, 3), "float32"), judge=judge)
+    entry = judges.comparison_entry("real", real_scores, train_seconds=0, sample_seconds_per_image=0)
+    assert entry["frechet"] == real_scores["frechet"] and entry["nll_bits_per_dim"] is None

@@ -250,6 +250,9 @@ Text before.
 <!-- report:end -->
 
 Text after, kept as it is.
+
+<!-- comparison:begin -->
+<!-- comparison:end -->
 """
 
 
@@ -302,6 +305,7 @@ def test_command_line_keep_then_readme(course, monkeypatch, capsys):
     assert (course["results"] / "02_03_cnn.json").is_file()
     text = (course["root"] / "README.md").read_text()
     assert "test_accuracy 0.7" in text and "results/, kept from run/02_03_cnn" in text
+    assert "| no model scored yet |" in text, "the comparison table is written between its own markers"
     assert (course["run"] / "REPORT.md").is_file() and (course["run"] / "REPORT.png").is_file()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +177,20 @@ def test_show_environment_mirror_as_given_or_not_found(monkeypatch, capsys):
     assert settings.show_environment()["data mirror"].startswith("none")
     monkeypatch.setenv("GDL_DATA_MIRROR", "../no_such_mirror_for_tests")
     assert settings.show_environment()["data mirror"] == "../no_such_mirror_for_tests (NOT FOUND)"
+
+
+def test_seeding_on_jax_keeps_tensorflows_native_log_out_of_the_output():
+    """keras.utils.set_random_seed starts TensorFlow when it is installed, even on JAX; its C++
+    start-up lines ("All log messages before absl::InitializeLog() ...") must not reach stderr."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("jax") is None:
+        pytest.skip("needs TensorFlow and JAX installed")
+    code = ("import utils, sys; utils.seed_everything(3); import numpy as np; "
+            "print(np.random.rand() == np.random.RandomState(3).rand(), 'tensorflow' in sys.modules)")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "0"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "True"
+    assert "absl" not in done.stderr and "cuda" not in done.stderr.lower(), done.stderr

@@ -7,6 +7,13 @@ chapters score their samples with the same design, so it lives here:
     judge = utils.judges.fashion_mnist_judge()      # trained once, then loaded from run/judges/
     probabilities = judge.predict(images)            # images: (n, 28, 28, 1) in [0, 1]
     extract = utils.frechet.feature_extractor(judge) # its 128 features for a Fréchet distance
+    scores = utils.judges.score_fashion_images(generated)  # 09_03's numbers, for any model
+
+09_03 scored its two GANs in plain sight: a Fréchet distance to the judge's features of the
+second half of the test set, the same distance for as many real test images from the first
+half (the floor), and the share of images the judge puts in each class. Chapter 10 scores
+every model family that way with :func:`score_fashion_images`, and :func:`comparison_entry`
+writes one row of the course's comparison table (``python -m utils.report`` collects them).
 
 The judge is trained on the official Fashion-MNIST training set, which is class-balanced
 (6,000 images per class), and evaluated on the official test set; :func:`fashion_mnist_judge`
@@ -25,7 +32,7 @@ import numpy as np
 from . import data, settings
 from .runs import atomic_path, run_root, write_text_atomic
 
-__all__ = ["fashion_mnist_judge", "domain_judge", "judge_report"]
+__all__ = ["fashion_mnist_judge", "domain_judge", "judge_report", "score_fashion_images", "comparison_entry"]
 
 JUDGE_EPOCHS = 5
 
@@ -121,3 +128,84 @@ def domain_judge(train_a, train_b, test_a, test_b, names=("A", "B"), epochs: int
     y_test = np.repeat([0, 1], [len(test_a), len(test_b)])
     judge.report = judge_report(judge, x_test, y_test, names)
     return judge
+
+
+def _class_shares(probabilities: np.ndarray) -> np.ndarray:
+    counts = np.bincount(np.asarray(probabilities).argmax(axis=1), minlength=probabilities.shape[1])
+    return counts / counts.sum()
+
+
+def score_fashion_images(images, labels=None, judge=None) -> dict:
+    """09_03's scores for a set of generated Fashion-MNIST images, (n, 28, 28, 1) in [0, 1].
+
+    Returns a dict: ``frechet`` (judge features of the images vs the second half of the test
+    set: 5,000 real images in full mode), ``frechet_real_floor`` (the first ``n`` real test
+    images vs the same reference: what a perfect generator of ``n`` images would get; the
+    distance is biased upwards for small ``n``, so compare a model with its own floor),
+    ``class_entropy_bits`` (of the judge's class shares; 3.32 bits = all ten classes equally),
+    ``largest_class_share``, ``confidence`` (mean top probability), ``shares`` (per class) and
+    ``n``, and ``judge`` (its test accuracy and when it was trained: rows of one comparison must
+share the judge). With ``labels`` (the class each image was asked to be, for a conditional model) also
+    ``class_fidelity``: the share the judge puts in the asked-for class (read it against the
+    judge's own per-class accuracy on real images, printed when it is loaded).
+    """
+    from .frechet import feature_extractor, frechet_distance
+
+    images = np.asarray(images, dtype="float32")
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.shape[1:] != (28, 28, 1):
+        raise ValueError(f"score_fashion_images wants images of shape (n, 28, 28, 1), got {images.shape}")
+    if not np.isfinite(images).all() or images.min() < -1e-3 or images.max() > 1 + 1e-3:
+        raise ValueError(f"score_fashion_images wants finite pixel values in [0, 1], got "
+                         f"[{np.nanmin(images):.3g}, {np.nanmax(images):.3g}] (rescale [-1, 1] with (x + 1) / 2)")
+    judge = judge if judge is not None else fashion_mnist_judge()
+    (_, _), (x_test, _) = data.load_fashion_mnist()
+    x_test = x_test[..., None].astype("float32") / 255.0
+    half = len(x_test) // 2
+    reference, floor_images = x_test[half:], x_test[: min(len(images), half)]
+    extract = feature_extractor(judge)
+    # fewer images than features (fast mode): the covariance is singular, which is allowed there
+    singular = len(images) <= 128 or len(floor_images) <= 128
+    reference_features = extract(reference)
+    probabilities = np.asarray(judge.predict(images, batch_size=500, verbose=0))
+    shares = _class_shares(probabilities)
+    nonzero = shares[shares > 0]
+    scores = {
+        "n": len(images),
+        "frechet": frechet_distance(extract(images), reference_features, allow_singular=singular),
+        "frechet_real_floor": frechet_distance(extract(floor_images), reference_features, allow_singular=singular),
+        "class_entropy_bits": float(-(nonzero * np.log2(nonzero)).sum()),
+        "largest_class_share": float(shares.max()),
+        "confidence": float(probabilities.max(axis=1).mean()),
+        "shares": shares.tolist(),
+        "judge": {k: getattr(judge, "report", {}).get(k) for k in ("test_accuracy", "trained", "backend")},
+    }
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(images),):
+            raise ValueError(f"labels must have one class per image: {labels.shape} for {len(images)} images")
+        scores["class_fidelity"] = float(np.mean(probabilities.argmax(axis=1) == labels))
+    return scores
+
+
+def comparison_entry(model: str, scores: dict, *, train_seconds: float, sample_seconds_per_image: float,
+                     nll_bits_per_dim: float | None = None, likelihood_note: str = "", note: str = "") -> dict:
+    """One row of the course's Fashion-MNIST comparison (chapter 10), to save with the metrics.
+
+    ``scores`` comes from :func:`score_fashion_images`; ``train_seconds`` is the model's training
+    wall-clock time, ``sample_seconds_per_image`` the time to draw one image (measured in a batch,
+    after compiling); ``nll_bits_per_dim`` is the test negative log-likelihood (or its bound) in bits
+    per pixel for a model that has one, and ``likelihood_note`` says of what (``"exact, 4 grey
+    levels at 16x16"``, ``"ELBO bound, binarised"``). Save it with
+    ``run.save_metrics(..., comparison=[entry, ...])``; ``python -m utils.report`` builds the table.
+    """
+    entry = {"model": model, "n": scores["n"], "frechet": scores["frechet"],
+             "frechet_real_floor": scores["frechet_real_floor"],
+             "class_entropy_bits": scores["class_entropy_bits"],
+             "class_fidelity": scores.get("class_fidelity"),
+             "nll_bits_per_dim": nll_bits_per_dim, "likelihood_note": likelihood_note,
+             "train_seconds": float(train_seconds), "sample_seconds_per_image": float(sample_seconds_per_image),
+             "mode": settings.mode(), "backend": settings.backend(), "note": note,
+             "judge": scores.get("judge")}
+    return {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in entry.items()}

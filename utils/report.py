@@ -1,7 +1,7 @@
 """One table of every notebook's quality numbers, with the published numbers beside them.
 
     python -m utils.report                  # write run/REPORT.md and run/REPORT.png
-    python -m utils.report --readme         # ... and the README's chapter table from it
+    python -m utils.report --readme         # ... and the README's chapter and comparison tables
     python -m utils.report --keep           # copy each notebook's newest full run to results/
     python -m utils.report --keep 02_03_cnn # ... only for the notebooks named
     python -m utils.report --recover        # results/ from the notebooks' stored outputs
@@ -24,7 +24,8 @@ Where the numbers come from, in this order:
 ``run/REPORT.md`` and ``run/REPORT.png`` show this machine's view (run/ first). The
 README's chapter table (``--readme``, between the ``<!-- report:begin -->`` and
 ``<!-- report:end -->`` lines) is built from results/ alone: it describes the committed
-notebooks and reads the same on every clone.
+notebooks and reads the same on every clone. So is chapter 10's comparison of every model
+family on Fashion-MNIST (``utils.comparison``), between its own pair of markers.
 
 Every notebook in ``notebooks/`` gets a row, with "no full run" when neither place has
 one, so the README table lists the whole course. Which quality numbers a row shows is
@@ -44,6 +45,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import comparison
 from .runs import COMPLETE, RUNNING, atomic_path  # the markers utils.runs leaves in a run folder
 
 README_BEGIN = "<!-- report:begin -->"
@@ -504,23 +506,23 @@ def write_report(rows: list[Row], run_root: Path) -> tuple[Path, Path]:
     return markdown, figure
 
 
-def update_readme(readme: Path, table: str) -> bool:
-    """Replace what stands between the report markers in ``readme`` by ``table``.
+def update_readme(readme: Path, table: str, begin: str = README_BEGIN, end: str = README_END) -> bool:
+    """Replace what stands between the report markers (``begin``, ``end``) in ``readme`` by ``table``.
 
     Everything outside the markers is left byte for byte. Returns True when the file
     changed. Raises ReportError when the markers are missing, doubled or out of order.
     """
     readme = Path(readme)
     text = readme.read_text(encoding="utf-8")
-    if text.count(README_BEGIN) != 1 or text.count(README_END) != 1:
-        raise ReportError(f"{readme} must hold exactly one '{README_BEGIN}' and one '{README_END}' line "
-                          f"around the chapter table (found {text.count(README_BEGIN)} and "
-                          f"{text.count(README_END)}); add them, then run --readme again")
-    start = text.index(README_BEGIN) + len(README_BEGIN)
-    end = text.index(README_END)
-    if end < start:
-        raise ReportError(f"{readme}: '{README_END}' comes before '{README_BEGIN}'")
-    new = text[:start] + "\n" + table.rstrip("\n") + "\n" + text[end:]
+    if text.count(begin) != 1 or text.count(end) != 1:
+        raise ReportError(f"{readme} must hold exactly one '{begin}' and one '{end}' line "
+                          f"around the generated table (found {text.count(begin)} and "
+                          f"{text.count(end)}); add them, then run --readme again")
+    start = text.index(begin) + len(begin)
+    stop = text.index(end)
+    if stop < start:
+        raise ReportError(f"{readme}: '{end}' comes before '{begin}'")
+    new = text[:start] + "\n" + table.rstrip("\n") + "\n" + text[stop:]
     if new == text:
         return False
     write_atomic(readme, new)
@@ -657,6 +659,9 @@ def main(argv: list[str] | None = None) -> int:
             table = markdown_table(collect(notebooks_dir, None, results_dir))
             changed = update_readme(root / "README.md", table)
             print("README.md chapter table (from results/) " + ("updated" if changed else "already up to date"))
+            changed = update_readme(root / "README.md", comparison.markdown_table(comparison.collect_rows(results_dir)),
+                                    begin=comparison.BEGIN, end=comparison.END)
+            print("README.md comparison table (chapter 10) " + ("updated" if changed else "already up to date"))
     except ReportError as err:
         print(f"utils.report: {err}", file=sys.stderr)
         return 1

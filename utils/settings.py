@@ -24,6 +24,7 @@ from the project root, never from the working directory (a notebook's kernel run
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -164,13 +165,36 @@ def backend() -> str:
     return keras.backend.backend()
 
 
+@contextlib.contextmanager
+def _native_stderr_closed():
+    """Close file descriptor 2 for a moment: TensorFlow's C++ start-up lines go there (and
+    Python's own errors and warnings do not), so they cannot reach a notebook's output."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def seed_everything(seed: int = 42) -> None:
-    """Seed Python, NumPy and Keras (and through Keras the backend) for repeatable runs."""
+    """Seed Python, NumPy and Keras (and through Keras the backend) for repeatable runs.
+
+    ``keras.utils.set_random_seed`` also seeds TensorFlow whenever it is installed, so on the
+    JAX backend it starts TensorFlow too: its C++ start-up log is kept out of the output."""
     random.seed(seed)
     np.random.seed(seed)
     import keras
 
-    keras.utils.set_random_seed(seed)
+    with _native_stderr_closed():
+        keras.utils.set_random_seed(seed)
 
 
 def _devices() -> str:
