@@ -28,15 +28,16 @@ def _rows_from_0903(record: dict) -> list[dict]:
     if "frechet_modern" not in metrics:
         return []
     rows = []
-    for key, model in (("dcgan", "DCGAN (chapter 4's design)"),
-                       ("modern", "GAN with SAGAN / StyleGAN / ProGAN blocks")):
+    for key, model, loss in (("dcgan", "DCGAN (chapter 4's design)", "binary cross-entropy"),
+                             ("modern", "GAN with SAGAN / StyleGAN / ProGAN blocks",
+                              "hinge loss, spectral normalisation")):
         rows.append({"model": model, "n": record.get("n_generated"), "frechet": metrics[f"frechet_{key}"],
                      "frechet_real_floor": metrics.get("frechet_real_floor"),
                      "class_entropy_bits": metrics.get(f"class_entropy_bits_{key}"), "class_fidelity": None,
                      "nll_bits_per_dim": None, "likelihood_note": "none",
                      "train_seconds": record.get("train_seconds_each"), "sample_seconds_per_image": None,
                      "mode": record.get("mode"), "backend": record.get("backend"),
-                     "note": "WGAN-GP; sampling time not measured",
+                     "note": f"{loss}; sampling time not measured",
                      "judge": {"test_accuracy": record.get("judge_test_accuracy")}})
     return rows
 
