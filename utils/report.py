@@ -541,13 +541,16 @@ def keep(run_root: Path, results_dir: Path, stems: list[str], notebooks_dir: Pat
         if run is None:
             continue
         notebook = Path(notebooks_dir or "") / f"{stem}.ipynb"
+        sources = {}
         if notebooks_dir is not None and notebook.is_file():
             printed = recover(notebook)
             if printed is not None and printed.get("date") != run.record.get("date"):
                 print(f"warning: notebooks/{stem}.ipynb shows the run of {printed.get('date')}, "
                       f"not {run.origin} ({run.record.get('date')}): commit the executed notebook too",
                       file=sys.stderr)
-        record = {**run.record, "source": f"{run.origin}/metrics.json"}
+            elif printed is not None and printed.get("data_sources"):  # the loaders' lines of this run
+                sources = {"data_sources": printed["data_sources"]}
+        record = {**sources, **run.record, "source": f"{run.origin}/metrics.json"}
         path = Path(results_dir) / f"{stem}.json"
         write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         written.append(path)
