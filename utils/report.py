@@ -96,6 +96,8 @@ HEADLINES: dict[str, list[str]] = {
     "09_01_attention_from_scratch": ["mha_max_abs_difference", "mha_causal_max_abs_difference",
                                      "decoder_causal_leak", "memorise_last_loss"],
     "09_03_modern_gan_blocks": ["frechet_modern", "frechet_dcgan", "frechet_real_floor"],
+    "10_01_pixelcnn": ["test_bits_per_dim", "baseline_marginal_bits_per_dim", "frechet",
+                       "frechet_real_pipeline_floor", "sample_seconds_per_image"],
     "09_02_char_gpt_shakespeare": ["test_bits_per_char_gpt", "test_bits_per_char_lstm",
                                    "heldout_loss_nats_per_char_gpt", "seconds_per_step_gpt",
                                    "seconds_per_step_lstm", "chars_per_second_cached",
@@ -154,6 +156,11 @@ ANCHORS: dict[str, list[Anchor]] = {
         source="karpathy/nanoGPT README: a 10.7M-parameter Transformer, one A100 GPU",
         note="same text; nanoGPT validates on its last 10% (111,540 characters)")],
     "09_03_modern_gan_blocks": [_FRECHET_NOTE],
+    "10_01_pixelcnn": [Anchor(text="none comparable",
+                              source="published PixelCNN likelihoods are for 256 grey levels at full size "
+                                     "(van den Oord et al. 2016: MNIST 28x28, CIFAR-10 32x32)",
+                              note="here 16x16 at 4 levels, as the book's second edition; compare with the "
+                                   "marginal baseline and the 2 bits/dim of a uniform guess")],
     "09_02_char_gpt_shakespeare": [
         Anchor(value=1.4697, metric="heldout_loss_nats_per_char_gpt",
                text="nats/char best validation loss of nanoGPT's shakespeare_char model",
