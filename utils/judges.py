@@ -20,6 +20,8 @@ The judge is trained on the official Fashion-MNIST training set, which is class-
 prints its test accuracy and its accuracy per class (its base rates), which every score it
 gives must be read against. It is saved (atomically) under ``<run root>/judges/`` and
 reused by the next notebook that asks for it; fast mode trains and keeps its own smaller one.
+:func:`cifar10_judge` does the same for CIFAR-10 with the classifier 04_02 built in plain sight
+(trained with balanced class weights, since the course's CIFAR-10 subset has 5x more horses).
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ import numpy as np
 from . import data, settings
 from .runs import atomic_path, run_root, write_text_atomic
 
-__all__ = ["fashion_mnist_judge", "domain_judge", "judge_report", "score_fashion_images", "comparison_entry"]
+__all__ = ["fashion_mnist_judge", "cifar10_judge", "domain_judge", "judge_report", "score_fashion_images",
+           "comparison_entry"]
 
 JUDGE_EPOCHS = 5
+CIFAR10_JUDGE_EPOCHS = 10  # as 04_02 trained its classifier
 
 
 def _build_fashion_mnist_judge(num_classes: int = 10, image_shape=(28, 28, 1)):
@@ -98,6 +102,83 @@ def fashion_mnist_judge(retrain: bool = False):
     report = judge_report(judge, x_test, y_test, data.class_names("fashion_mnist"))
     report.update(trained=time.strftime("%Y-%m-%d %H:%M"), seconds=round(seconds, 1),
                   train_images=len(x_train), backend=keras.backend.backend())
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(model_path) as tmp:
+        judge.save(tmp)
+    write_text_atomic(report_path, json.dumps(report, indent=2))
+    judge.report = report
+    return judge
+
+
+def _build_cifar10_judge(num_classes: int = 10, image_shape=(32, 32, 3)):
+    """04_02's CIFAR-10 classifier: three blocks of a convolution (32, 64, 128 filters), batch
+    normalisation and 2x2 max pooling, dropout, a dense layer of 128 ("features"), a softmax."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=image_shape)
+    x = inputs
+    for filters in (32, 64, 128):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3)(x)
+    x = layers.Dense(128, activation="relu", name="features")(x)
+    outputs = layers.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="cifar10_judge")
+
+
+def cifar10_judge(retrain: bool = False):
+    """The course's CIFAR-10 judge (a Keras model, images (n, 32, 32, 3) in [0, 1] -> 10 probabilities).
+
+    04_02's classifier design, trained on the training images of ``data.load_cifar10`` with
+    balanced class weights, as 04_02 trained it: the mirror's subset holds 5x more horses than
+    any other class, and each image of class c counts n / (10 n_c) in the loss, so every class
+    weighs the same. (04_02 fed it images in [-1, 1]; this judge takes [0, 1], like the
+    Fashion-MNIST one.) ``CIFAR10_JUDGE_EPOCHS`` epochs (fast mode: one, on the fast subset).
+    Loaded from ``<run root>/judges/cifar10[_fast].keras`` when a finished one is there,
+    otherwise trained and saved atomically. Prints where it came from and its base rates (test
+    accuracy and the recall of every class present in the test images); ``judge.report`` holds them.
+    """
+    import keras
+
+    folder = run_root() / "judges"
+    stem = "cifar10_fast" if settings.is_fast() else "cifar10"
+    model_path, report_path = folder / f"{stem}.keras", folder / f"{stem}.json"
+    if model_path.exists() and report_path.exists() and not retrain:
+        judge = keras.saving.load_model(model_path)
+        judge.report = json.loads(report_path.read_text(encoding="utf-8"))
+        print(f"judge: loaded from run/judges/{model_path.name} (trained {judge.report['trained']})")
+        print("judge: test accuracy {:.3f}; recall per class: {}".format(
+            judge.report["test_accuracy"],
+            ", ".join(f"{k} {v:.2f}" for k, v in judge.report["accuracy_per_class"].items())))
+        return judge
+
+    (x_train, y_train), (x_test, y_test) = data.load_cifar10()
+    x_train = x_train.astype("float32") / 255.0
+    x_test = x_test.astype("float32") / 255.0
+    names = data.class_names("cifar10")
+    counts = np.bincount(y_train, minlength=10)
+    class_weight = {c: len(y_train) / (10 * max(int(n), 1)) for c, n in enumerate(counts)}
+    print(f"judge: training on {len(x_train):,} images, per class "
+          + ", ".join(f"{name} {n:,}" for name, n in zip(names, counts.tolist()))
+          + "; balanced class weights " + ", ".join(f"{names[c]} {w:.2f}" for c, w in class_weight.items()))
+    keras.utils.set_random_seed(1234)
+    judge = _build_cifar10_judge()
+    judge.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    start = time.time()
+    judge.fit(x_train, y_train, epochs=settings.pick(full=CIFAR10_JUDGE_EPOCHS, fast=1), batch_size=128,
+              class_weight=class_weight, verbose=0)
+    seconds = time.time() - start
+    predicted = np.asarray(judge.predict(x_test, batch_size=500, verbose=0)).argmax(axis=1)
+    recall = {name: float(np.mean(predicted[y_test == c] == c)) for c, name in enumerate(names) if np.any(y_test == c)}
+    report = {"test_accuracy": float(np.mean(predicted == y_test)), "accuracy_per_class": recall,
+              "trained": time.strftime("%Y-%m-%d %H:%M"), "seconds": round(seconds, 1),
+              "train_images": len(x_train), "train_per_class": counts.tolist(), "class_weight": "balanced",
+              "backend": keras.backend.backend()}
+    print(f"judge: test accuracy {report['test_accuracy']:.3f} on {len(y_test):,} real test images; "
+          "recall per class: " + ", ".join(f"{name} {value:.2f}" for name, value in recall.items()))
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(model_path) as tmp:
         judge.save(tmp)

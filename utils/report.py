@@ -98,6 +98,8 @@ HEADLINES: dict[str, list[str]] = {
     "09_03_modern_gan_blocks": ["frechet_modern", "frechet_dcgan", "frechet_real_floor"],
     "10_01_pixelcnn": ["test_bits_per_dim", "baseline_marginal_bits_per_dim", "frechet",
                        "frechet_real_pipeline_floor", "sample_seconds_per_image"],
+    "10_04_diffusion": ["frechet", "frechet_real_floor", "frechet_10_steps", "frechet_100_steps",
+                        "ms_per_image_50_steps", "cifar10_frechet", "cifar10_frechet_real_floor"],
     "09_02_char_gpt_shakespeare": ["test_bits_per_char_gpt", "test_bits_per_char_lstm",
                                    "heldout_loss_nats_per_char_gpt", "seconds_per_step_gpt",
                                    "seconds_per_step_lstm", "chars_per_second_cached",
@@ -156,6 +158,7 @@ ANCHORS: dict[str, list[Anchor]] = {
         source="karpathy/nanoGPT README: a 10.7M-parameter Transformer, one A100 GPU",
         note="same text; nanoGPT validates on its last 10% (111,540 characters)")],
     "09_03_modern_gan_blocks": [_FRECHET_NOTE],
+    "10_04_diffusion": [_FRECHET_NOTE],
     "10_01_pixelcnn": [Anchor(text="none comparable",
                               source="published PixelCNN likelihoods are for 256 grey levels at full size "
                                      "(van den Oord et al. 2016: MNIST 28x28, CIFAR-10 32x32)",
