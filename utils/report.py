@@ -98,6 +98,10 @@ HEADLINES: dict[str, list[str]] = {
     "09_03_modern_gan_blocks": ["frechet_modern", "frechet_dcgan", "frechet_real_floor"],
     "10_01_pixelcnn": ["test_bits_per_dim", "baseline_marginal_bits_per_dim", "frechet",
                        "frechet_real_pipeline_floor", "sample_seconds_per_image"],
+    "10_02_realnvp_moons": ["test_log_likelihood_nats_realnvp", "test_log_likelihood_nats_gaussian",
+                            "test_log_likelihood_nats_kde", "inversion_max_abs_error"],
+    "10_03_energy_based_model": ["frechet_fresh", "frechet_real_floor", "frechet_buffer", "class_entropy_bits_fresh",
+                                 "sample_seconds_per_image"],
     "10_04_diffusion": ["frechet", "frechet_real_floor", "frechet_10_steps", "frechet_100_steps",
                         "ms_per_image_50_steps", "cifar10_frechet", "cifar10_frechet_real_floor"],
     "09_02_char_gpt_shakespeare": ["test_bits_per_char_gpt", "test_bits_per_char_lstm",
@@ -158,6 +162,11 @@ ANCHORS: dict[str, list[Anchor]] = {
         source="karpathy/nanoGPT README: a 10.7M-parameter Transformer, one A100 GPU",
         note="same text; nanoGPT validates on its last 10% (111,540 characters)")],
     "09_03_modern_gan_blocks": [_FRECHET_NOTE],
+    "10_02_realnvp_moons": [Anchor(text="none comparable",
+                                   source="two moons is a teaching toy with no standard test likelihood",
+                                   note="compare with the notebook's baselines on the same test points: "
+                                        "one Gaussian and a kernel density estimate")],
+    "10_03_energy_based_model": [_FRECHET_NOTE],
     "10_04_diffusion": [_FRECHET_NOTE],
     "10_01_pixelcnn": [Anchor(text="none comparable",
                               source="published PixelCNN likelihoods are for 256 grey levels at full size "
