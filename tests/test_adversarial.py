@@ -414,3 +414,58 @@ def test_loss_and_gradients_with_respect_to_an_input_held_in_a_variable():
 def test_public_names():
     assert {"AdversarialModel", "gradient_penalty", "loss_and_gradients"} <= set(adversarial.__all__)
     assert "04_03" in gradient_penalty.__doc__ and "04_01" in loss_and_gradients.__doc__
+
+
+# -- input_gradient: the gradient with respect to the input (10_03's Langevin dynamics) --------
+def _quadratic_energy():
+    """E(x) = sum over features of w * x^2 per example, with fixed w: dE/dx = 2 w x."""
+    inputs = keras.Input((3,))
+    weights = np.array([[1.0, -2.0, 0.5]], "float32")
+    outputs = layers.Lambda(lambda x: ops.sum(ops.square(x) * weights, axis=1, keepdims=True))(inputs)
+    return keras.Model(inputs, outputs), weights
+
+
+def test_input_gradient_is_the_derivative_of_each_examples_output():
+    energy, weights = _quadratic_energy()
+    x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]], "float32")
+    grad = _numpy(adversarial.input_gradient(energy, x))
+    np.testing.assert_allclose(grad, 2 * weights * x, rtol=1e-6)
+
+
+def test_input_gradient_of_a_dense_network_matches_finite_differences():
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((4,))
+    net = keras.Model(inputs, layers.Dense(1)(layers.Dense(8, activation="swish")(inputs)))
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float64")
+    grad = _numpy(adversarial.input_gradient(net, x.astype("float32")))
+    eps = 1e-3
+    for j in range(4):
+        step = np.zeros_like(x)
+        step[:, j] = eps
+        up = _numpy(net(ops.convert_to_tensor((x + step).astype("float32"))))[:, 0]
+        down = _numpy(net(ops.convert_to_tensor((x - step).astype("float32"))))[:, 0]
+        np.testing.assert_allclose(grad[:, j], (up - down) / (2 * eps), atol=2e-3)
+
+
+class _OneGradientStep(keras.Model):
+    """x -> x - 0.1 * dE/dx inside a compiled predict, in a loop (as a Langevin sampler runs)."""
+
+    def __init__(self, energy):
+        super().__init__(name="one_gradient_step")
+        self.energy = energy
+
+    def call(self, x):
+        return ops.fori_loop(0, 2, lambda i, x: x - 0.1 * adversarial.input_gradient(self.energy, x), x)
+
+
+def test_input_gradient_works_inside_compiled_predict_and_a_loop():
+    energy, weights = _quadratic_energy()
+    x = np.array([[1.0, 2.0, 3.0]], "float32")
+    moved = _OneGradientStep(energy).predict(x, verbose=0)
+    np.testing.assert_allclose(moved, x * (1 - 0.2 * weights) ** 2, rtol=1e-5)
+
+
+def test_input_gradient_rejects_integer_inputs():
+    energy, _ = _quadratic_energy()
+    with pytest.raises(TypeError, match="floats"):
+        adversarial.input_gradient(energy, np.ones((1, 3), "int32"))

@@ -11,6 +11,8 @@ The notebook defines the two networks and the two losses with ``keras.ops``;
   own as :func:`gradient_penalty`;
 - :func:`loss_and_gradients`, a loss and its gradients on either backend, for writing one
   training step out by hand (as 04_01 does before ``fit()`` takes over);
+- :func:`input_gradient`, the gradient of a network's output with respect to its INPUT (the
+  Langevin dynamics of the energy-based model in 10_03);
 - logs ``critic_loss``, ``generator_loss`` (and ``gradient_penalty``) through
   ``keras.metrics.Mean`` trackers, so progress bars, ``History`` and ``CSVLogger`` work.
 
@@ -74,7 +76,7 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["AdversarialModel", "gradient_penalty", "interpolate", "loss_and_gradients"]
+__all__ = ["AdversarialModel", "gradient_penalty", "input_gradient", "interpolate", "loss_and_gradients"]
 
 _EPSILON = 1e-12  # inside the square root of the gradient norm: keeps its gradient finite at 0
 
@@ -174,6 +176,38 @@ def gradient_penalty(critic, real, fake, alpha=None, seed=None, training=True):
                             [v.value for v in critic.non_trainable_variables],
                             real, fake, alpha, training)
     raise NotImplementedError(f"gradient_penalty supports TensorFlow and JAX, not {name!r}")
+
+
+# -- the gradient with respect to the input ---------------------------------------------------
+def input_gradient(fn, x):
+    """The gradient of ``sum(fn(x))`` with respect to the input ``x``: a tensor shaped like ``x``.
+
+    For models that move their *inputs* downhill, e.g. the Langevin dynamics of an energy-based
+    model (10_03): ``x = x - step_size * input_gradient(energy, x) + noise``. ``fn`` maps a batch
+    to one number per example (an energy, a score); the examples are independent, so the
+    gradient of the sum holds each example's own gradient. ``fn``'s weights are constants here
+    (nothing is differentiated with respect to them).
+
+    Works eagerly and inside compiled code (``predict``, ``fit``, ``ops.fori_loop``) on both
+    backends: on TensorFlow a ``tf.GradientTape`` watches ``x``; on JAX ``jax.grad`` of the
+    summed output. It is the only backend-specific line an energy-based model needs.
+    """
+    x = ops.convert_to_tensor(x)
+    if not keras.backend.is_float_dtype(x.dtype):
+        raise TypeError(f"input_gradient: x must hold floats (a gradient needs them), got {x.dtype}")
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = ops.sum(fn(x))
+        return tape.gradient(total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    if name == "jax":
+        import jax
+
+        return jax.grad(lambda inputs: ops.sum(fn(inputs)))(x)
+    raise NotImplementedError(f"input_gradient supports TensorFlow and JAX, not {name!r}")
 
 
 # -- one training step written out by hand ---------------------------------------------------
