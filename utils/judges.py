@@ -66,6 +66,40 @@ def judge_report(judge, x_test, y_test, class_names) -> dict:
     return report
 
 
+def _judge_paths(name: str):
+    """Where a cached judge lives: ``<run root>/judges/<name>[_fast].keras`` and its ``.json`` report."""
+    folder = run_root() / "judges"
+    stem = f"{name}_fast" if settings.is_fast() else name
+    return folder / f"{stem}.keras", folder / f"{stem}.json"
+
+
+def _load_cached_judge(name: str, per_class: str):
+    """The judge saved under ``name`` with its report, or None when either file is missing."""
+    import keras
+
+    model_path, report_path = _judge_paths(name)
+    if not (model_path.exists() and report_path.exists()):
+        return None
+    judge = keras.saving.load_model(model_path)
+    judge.report = json.loads(report_path.read_text(encoding="utf-8"))
+    print(f"judge: loaded from run/judges/{model_path.name} (trained {judge.report['trained']})")
+    print("judge: test accuracy {:.3f}; {}: {}".format(
+        judge.report["test_accuracy"], per_class,
+        ", ".join(f"{k} {v:.2f}" for k, v in judge.report["accuracy_per_class"].items())))
+    return judge
+
+
+def _save_judge(judge, report: dict, name: str):
+    """Save a freshly trained judge and its report atomically; attach the report; return the judge."""
+    model_path, report_path = _judge_paths(name)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(model_path) as tmp:
+        judge.save(tmp)
+    write_text_atomic(report_path, json.dumps(report, indent=2))
+    judge.report = report
+    return judge
+
+
 def fashion_mnist_judge(retrain: bool = False):
     """The course's Fashion-MNIST judge (a Keras model, images (n, 28, 28, 1) in [0, 1] -> 10 probabilities).
 
@@ -76,16 +110,8 @@ def fashion_mnist_judge(retrain: bool = False):
     """
     import keras
 
-    folder = run_root() / "judges"
-    stem = "fashion_mnist_fast" if settings.is_fast() else "fashion_mnist"
-    model_path, report_path = folder / f"{stem}.keras", folder / f"{stem}.json"
-    if model_path.exists() and report_path.exists() and not retrain:
-        judge = keras.saving.load_model(model_path)
-        judge.report = json.loads(report_path.read_text(encoding="utf-8"))
-        print(f"judge: loaded from run/judges/{model_path.name} (trained {judge.report['trained']})")
-        print("judge: test accuracy {:.3f}; per class: {}".format(
-            judge.report["test_accuracy"],
-            ", ".join(f"{k} {v:.2f}" for k, v in judge.report["accuracy_per_class"].items())))
+    judge = None if retrain else _load_cached_judge("fashion_mnist", "per class")
+    if judge is not None:
         return judge
 
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
@@ -102,12 +128,7 @@ def fashion_mnist_judge(retrain: bool = False):
     report = judge_report(judge, x_test, y_test, data.class_names("fashion_mnist"))
     report.update(trained=time.strftime("%Y-%m-%d %H:%M"), seconds=round(seconds, 1),
                   train_images=len(x_train), backend=keras.backend.backend())
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(model_path) as tmp:
-        judge.save(tmp)
-    write_text_atomic(report_path, json.dumps(report, indent=2))
-    judge.report = report
-    return judge
+    return _save_judge(judge, report, "fashion_mnist")
 
 
 def _build_cifar10_judge(num_classes: int = 10, image_shape=(32, 32, 3)):
@@ -143,16 +164,8 @@ def cifar10_judge(retrain: bool = False):
     """
     import keras
 
-    folder = run_root() / "judges"
-    stem = "cifar10_fast" if settings.is_fast() else "cifar10"
-    model_path, report_path = folder / f"{stem}.keras", folder / f"{stem}.json"
-    if model_path.exists() and report_path.exists() and not retrain:
-        judge = keras.saving.load_model(model_path)
-        judge.report = json.loads(report_path.read_text(encoding="utf-8"))
-        print(f"judge: loaded from run/judges/{model_path.name} (trained {judge.report['trained']})")
-        print("judge: test accuracy {:.3f}; recall per class: {}".format(
-            judge.report["test_accuracy"],
-            ", ".join(f"{k} {v:.2f}" for k, v in judge.report["accuracy_per_class"].items())))
+    judge = None if retrain else _load_cached_judge("cifar10", "recall per class")
+    if judge is not None:
         return judge
 
     (x_train, y_train), (x_test, y_test) = data.load_cifar10()
@@ -179,12 +192,7 @@ def cifar10_judge(retrain: bool = False):
               "backend": keras.backend.backend()}
     print(f"judge: test accuracy {report['test_accuracy']:.3f} on {len(y_test):,} real test images; "
           "recall per class: " + ", ".join(f"{name} {value:.2f}" for name, value in recall.items()))
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(model_path) as tmp:
-        judge.save(tmp)
-    write_text_atomic(report_path, json.dumps(report, indent=2))
-    judge.report = report
-    return judge
+    return _save_judge(judge, report, "cifar10")
 
 
 def domain_judge(train_a, train_b, test_a, test_b, names=("A", "B"), epochs: int = JUDGE_EPOCHS):
